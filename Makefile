@@ -1,0 +1,37 @@
+# Two commands on a fresh machine:  `make demo`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup demo test lint ui clean-home
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# The CPU wheel of torch first: anything that depends on torch then finds it installed
+	# instead of pulling gigabytes of CUDA packages.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## Set up, then materialize the whole graph on the embedded sample data (tiny models, CPU).
+demo: setup
+	$(PY) -m safety_assets.demo
+
+## Set up, then run every test.
+test: setup
+	$(VENV)/bin/ruff check safety_assets assets_tests benchmarks
+	$(PY) -m pytest -q
+
+## The Dagster UI on http://127.0.0.1:3000 with this workspace.
+ui: setup
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+clean-home:
+	find dagster_home -mindepth 1 ! -name dagster.yaml -exec rm -rf {} +

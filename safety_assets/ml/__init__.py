@@ -1,0 +1,1 @@
+"""Model code with no knowledge of Dagster: tokenizer, models, losses, training loops."""

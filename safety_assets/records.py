@@ -1,0 +1,54 @@
+"""The three annotation record kinds and their column schemas.
+
+A batch file may hold any mix of kinds; each row's kind is told by an explicit ``kind``
+field or, failing that, by its fields (``chosen``/``rejected`` -> preference,
+``response`` -> demonstration, ``text`` -> prompt).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+PROMPT = "prompt"
+DEMONSTRATION = "demonstration"
+PREFERENCE = "preference"
+KINDS: tuple[str, ...] = (PROMPT, DEMONSTRATION, PREFERENCE)
+
+# Columns of the validated tables (besides batch_id, source_file, row_number added by intake).
+PROMPT_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String,
+    "text": pl.String,              # the last user turn
+    "history": pl.String,           # JSON list of earlier [user, assistant] turns, "[]" if none
+    "risk_category": pl.String,
+    "subcategory": pl.String,
+    "attack_vector": pl.String,
+    "language": pl.String,
+    "annotator": pl.String,
+}
+DEMONSTRATION_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String,
+    "prompt_id": pl.String,
+    "response": pl.String,
+    "annotator": pl.String,
+}
+PREFERENCE_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String,
+    "prompt_id": pl.String,
+    "chosen": pl.String,
+    "rejected": pl.String,
+    "strength": pl.String,          # taxonomy.PREFERENCE_STRENGTHS
+    "axis": pl.String,              # safety | helpfulness
+    "chosen_safe": pl.Boolean,
+    "rejected_safe": pl.Boolean,
+    "annotator": pl.String,
+}
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    PROMPT: PROMPT_SCHEMA,
+    DEMONSTRATION: DEMONSTRATION_SCHEMA,
+    PREFERENCE: PREFERENCE_SCHEMA,
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    PROMPT: ("id", "text", "risk_category", "attack_vector"),
+    DEMONSTRATION: ("prompt_id", "response"),
+    PREFERENCE: ("prompt_id", "chosen", "rejected", "strength", "axis"),
+}
