@@ -1,0 +1,177 @@
+"""Sampling backends and reward-model scoring."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from safety_assets.ml.chat_format import format_prompt
+from safety_assets.rlhf.generation import (
+    VLLM_MISSING,
+    BackendUnavailableError,
+    GenerationBackend,
+    HFBackend,
+    VLLMBackend,
+    make_backend,
+    probs,
+    rm_text,
+    score_responses,
+    truncate_at_eos,
+    vllm_available,
+)
+from safety_assets.rlhf.tiny import tiny_llama, tiny_reward_model
+
+
+def test_left_padding_gives_the_same_greedy_output_alone_and_batched(policy, tokenizer,
+                                                                     chat_prompts):
+    backend = HFBackend((policy, tokenizer), batch_size=8)
+    short = chat_prompts[0]
+    alone = backend.generate([short], n=1, max_new_tokens=24, temperature=0)
+    batched = backend.generate(chat_prompts, n=1, max_new_tokens=24, temperature=0)
+    assert len(alone[0][0]) > 0
+    assert batched[0] == alone[0]
+    for i, prompt in enumerate(chat_prompts[1:], start=1):
+        assert backend.generate([prompt], n=1, max_new_tokens=24, temperature=0) == [batched[i]]
+
+
+def test_batching_and_order_do_not_change_greedy_answers(policy, tokenizer, chat_prompts):
+    big = HFBackend((policy, tokenizer), batch_size=8).generate(
+        chat_prompts, max_new_tokens=12, temperature=0)
+    small = HFBackend((policy, tokenizer), batch_size=1).generate(
+        chat_prompts, max_new_tokens=12, temperature=0)
+    assert big == small
+
+
+def test_seeded_sampling_is_reproducible_and_the_seed_matters(policy, tokenizer, chat_prompts):
+    backend = HFBackend((policy, tokenizer), batch_size=2)
+    kwargs = dict(n=3, max_new_tokens=10, temperature=1.0, top_p=0.9)
+    first = backend.generate(chat_prompts, seed=11, **kwargs)
+    again = backend.generate(chat_prompts, seed=11, **kwargs)
+    other = backend.generate(chat_prompts, seed=12, **kwargs)
+    assert first == again
+    assert first != other
+
+
+def test_sampling_does_not_disturb_the_callers_rng(policy, tokenizer, chat_prompts):
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    HFBackend((policy, tokenizer)).generate(chat_prompts[:1], n=2, max_new_tokens=4, seed=0)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_n_samples_per_prompt_in_prompt_order(policy, tokenizer, chat_prompts):
+    backend = HFBackend((policy, tokenizer), batch_size=3)
+    out = backend.generate(chat_prompts, n=4, max_new_tokens=8, temperature=1.0, seed=0)
+    assert len(out) == len(chat_prompts)
+    assert all(len(samples) == 4 for samples in out)
+    assert all(len(set(samples)) > 1 for samples in out)  # independent samples
+
+
+def test_checkpoint_generation_defaults_do_not_override_the_requested_sampling(
+        tokenizer, chat_prompts):
+    model = tiny_llama(tokenizer, seed=0)
+    model.generation_config.top_k = 1  # would make every sample the greedy one
+    model.generation_config.repetition_penalty = 5.0
+    backend = HFBackend((model, tokenizer))
+    sampled = backend.generate(chat_prompts[:1], n=4, max_new_tokens=8, temperature=1.0, seed=0)
+    assert len(set(sampled[0])) > 1
+    greedy = backend.generate(chat_prompts[:1], max_new_tokens=8, temperature=0)
+    plain = HFBackend((tiny_llama(tokenizer, seed=0), tokenizer)).generate(
+        chat_prompts[:1], max_new_tokens=8, temperature=0)
+    assert greedy == plain
+
+
+def test_greedy_with_n_repeats_the_single_greedy_answer(policy, tokenizer, chat_prompts):
+    out = HFBackend((policy, tokenizer)).generate(chat_prompts[:2], n=3, max_new_tokens=6,
+                                                  temperature=0)
+    assert all(len(set(samples)) == 1 and len(samples) == 3 for samples in out)
+
+
+def test_only_new_text_is_returned_without_special_tokens(policy, tokenizer, chat_prompts):
+    out = HFBackend((policy, tokenizer)).generate(chat_prompts, n=2, max_new_tokens=10, seed=3)
+    for samples in out:
+        for text in samples:
+            assert len(text) <= 10  # one character per token: no prompt text came back
+            assert "[INST]" not in text and "</s>" not in text and "<pad>" not in text
+
+
+def test_answers_stop_at_an_eos_token_and_drop_it(tokenizer):
+    model = tiny_llama(tokenizer, seed=0)
+    prompt = [format_prompt("hi")]
+    free = HFBackend((model, tokenizer)).generate(prompt, max_new_tokens=10, temperature=0)[0][0]
+    stop = free[2]  # declare the third generated character an end-of-sequence token
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id,
+                                            tokenizer.convert_tokens_to_ids(stop)]
+    cut = HFBackend((model, tokenizer)).generate(prompt, max_new_tokens=10, temperature=0)
+    assert cut == [[free[: free.index(stop)].strip()]]
+
+
+def test_truncate_at_eos_cuts_each_row_at_its_first_eos():
+    new = torch.tensor([[5, 2, 7, 2], [5, 6, 7, 8], [2, 3, 3, 3]])
+    assert truncate_at_eos(new, [2]) == [[5, 2], [5, 6, 7, 8], [2]]
+    assert truncate_at_eos(new, [2], keep_eos=False) == [[5], [5, 6, 7, 8], []]
+
+
+def test_hf_backend_loads_a_saved_checkpoint_by_path(tmp_path, policy, tokenizer, chat_prompts):
+    policy.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    from_path = make_backend("hf", str(tmp_path), batch_size=4)
+    in_memory = HFBackend((policy, tokenizer))
+    kwargs = dict(n=1, max_new_tokens=8, temperature=0)
+    assert isinstance(from_path, GenerationBackend)
+    assert from_path.generate(chat_prompts, **kwargs) == in_memory.generate(chat_prompts,
+                                                                             **kwargs)
+    assert isinstance(AutoModelForCausalLM.from_pretrained(tmp_path), torch.nn.Module)
+
+
+def test_unknown_backend_name_is_rejected():
+    with pytest.raises(ValueError, match="unknown generation backend"):
+        make_backend("tgi", "x")
+
+
+@pytest.mark.skipif(vllm_available(), reason="vllm is installed here")
+def test_vllm_backend_without_vllm_names_the_gpu_extra():
+    with pytest.raises(ImportError, match=r"pip install 'safety-assets\[gpu\]'") as info:
+        VLLMBackend("/nonexistent/model")
+    assert isinstance(info.value, BackendUnavailableError)
+    assert str(info.value) == VLLM_MISSING
+    with pytest.raises(BackendUnavailableError):
+        make_backend("vllm", "/nonexistent/model")
+
+
+def test_rm_text_appends_the_answer_like_format_example():
+    prompt = format_prompt("Is it safe?")
+    assert rm_text(prompt, " Yes. ") == prompt + " Yes. </s>"
+    assert rm_text("Is it safe?", "Yes.") == prompt + " Yes. </s>"
+
+
+def test_reward_scores_do_not_depend_on_batching_right_padding(reward_model, tokenizer,
+                                                               chat_prompts):
+    responses = ["Sure.", "Once upon a time there was a dragon.", "Paris.", "Use baking soda."]
+    one = score_responses(reward_model, tokenizer, chat_prompts, responses, batch_size=1)
+    many = score_responses(reward_model, tokenizer, chat_prompts, responses, batch_size=4)
+    assert one.shape == (4,) and one.dtype == torch.float32
+    assert torch.allclose(one, many, atol=1e-5)
+    assert len(set(one.tolist())) == 4
+    p = probs(many)
+    assert ((p > 0) & (p < 1)).all()
+    assert torch.allclose(p, torch.sigmoid(many))
+
+
+def test_scoring_sets_a_missing_pad_token_id_on_the_model(tokenizer, chat_prompts):
+    model = tiny_reward_model(tokenizer, seed=2)
+    model.config.pad_token_id = None
+    scores = score_responses(model, tokenizer, chat_prompts[:2], ["a", "bb"], batch_size=2)
+    assert model.config.pad_token_id == tokenizer.pad_token_id
+    assert torch.isfinite(scores).all()
+
+
+def test_scoring_truncation_keeps_the_answer_end(reward_model, tokenizer):
+    long_prompt = format_prompt("blah " * 100)
+    short = score_responses(reward_model, tokenizer, [long_prompt], ["the end"], max_length=40)
+    full = score_responses(reward_model, tokenizer, [long_prompt], ["the end"])
+    assert torch.isfinite(short).all() and short.shape == full.shape == (1,)
+    with pytest.raises(ValueError):
+        score_responses(reward_model, tokenizer, [long_prompt], [])
