@@ -58,14 +58,23 @@ class Home:
         return key, result
 
 
-@pytest.fixture
-def home(tmp_path: Path) -> Home:
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
+def build_home(root: Path) -> Home:
+    inbox = root / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
     return Home(
-        root=tmp_path,
+        root=root,
         instance=DagsterInstance.ephemeral(),
-        warehouse=WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
-        inbox=AnnotationInbox(path=str(inbox), archive_path=str(tmp_path / "archive"),
+        warehouse=WarehouseResource(path=str(root / "warehouse.duckdb")),
+        inbox=AnnotationInbox(path=str(inbox), archive_path=str(root / "archive"),
                               min_age_seconds=0),
     )
+
+
+@pytest.fixture(scope="session")
+def make_home():
+    return build_home
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Home:
+    return build_home(tmp_path)

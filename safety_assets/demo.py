@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="DAGSTER_HOME to use (default: $DAGSTER_HOME or ./dagster_home)")
     parser.add_argument("--intake-only", action="store_true",
                         help="stop after the intake runs")
+    parser.add_argument("--questions", type=int, default=100,
+                        help="TruthfulQA questions per model (0: all 817)")
+    parser.add_argument("--toxigen-per-file", type=int, default=4,
+                        help="ToxiGen prompts per file (31 files)")
     args = parser.parse_args(argv)
     if args.home:
         os.environ["DAGSTER_HOME"] = str(args.home.resolve())
@@ -74,13 +78,50 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         if args.intake_only:
             return 0
-        result = defs.get_job_def("safety_pipeline").execute_in_process(instance=instance)
-        if not result.success:
-            print("safety_pipeline FAILED", file=sys.stderr)
-            return 1
+        from safety_assets.partitions import risk_categories
+
+        phases: list[tuple[str, str | None]] = [("train_models", None)]
+        phases += [("sample_and_score", key) for key in risk_categories.get_partition_keys()]
+        phases += [("rlhf_and_distillation", None), ("prepare_evaluation", None)]
+        for job_name, partition in phases + [("run_benchmarks", "*"), ("benchmark_report", None)]:
+            if partition == "*":
+                if not _run_benchmarks(defs, instance, args):
+                    return 1
+                continue
+            began = time.time()
+            result = defs.get_job_def(job_name).execute_in_process(
+                instance=instance, partition_key=partition)
+            label = job_name + (f"[{partition}]" if partition else "")
+            print(f"{label}: {'ok' if result.success else 'FAILED'} "
+                  f"({time.time() - began:.0f} s)", flush=True)
+            if not result.success:
+                return 1
     print(f"demo finished in {time.time() - started:.0f} s; DAGSTER_HOME={home}")
     print("browse it: make ui  (then http://127.0.0.1:3000)")
     return 0
+
+
+def _run_benchmarks(defs, instance, args: argparse.Namespace) -> bool:
+    """Every model x benchmark partition, as a backfill from the UI would launch them."""
+    from dagster import MultiPartitionKey
+
+    from safety_assets.partitions import BENCHMARKS, eval_models
+
+    job = defs.get_job_def("run_benchmarks")
+    config = {"ops": {"benchmark_results": {"config": {
+        "max_questions": args.questions, "toxigen_per_file": args.toxigen_per_file}}}}
+    for model in instance.get_dynamic_partitions(eval_models.name):
+        for benchmark in BENCHMARKS:
+            began = time.time()
+            key = MultiPartitionKey({"model": model, "benchmark": benchmark})
+            result = job.execute_in_process(instance=instance, partition_key=key,
+                                            run_config=config)
+            print(f"run_benchmarks[{model}|{benchmark}]: "
+                  f"{'ok' if result.success else 'FAILED'} ({time.time() - began:.0f} s)",
+                  flush=True)
+            if not result.success:
+                return False
+    return True
 
 
 if __name__ == "__main__":

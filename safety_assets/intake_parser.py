@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,7 @@ def _bounded_lines(handle: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, 
     while True:
         try:
             line = handle.readline(max_row_bytes + 1)
-        except (OSError, EOFError) as exc:  # truncated gzip and the like
+        except (OSError, EOFError, zlib.error) as exc:  # truncated or corrupt gzip
             raise FileParseError(f"cannot read past line {number}: {exc}") from exc
         if not line:
             return
@@ -133,16 +134,67 @@ def _read_jsonl(handle: BinaryIO, max_row_bytes: int) -> Iterator[RawRow]:
                          f"bad JSON: expected an object, got {type(payload).__name__}",
                          text[:2000])
             continue
+        if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(payload):
+            yield RawRow(number, None, "bad JSON: a \\u escape names a lone UTF-16 surrogate "
+                         "(not valid Unicode)", text[:2000])
+            continue
         yield RawRow(number, payload)
+
+
+# json.loads turns "\ud800" into a lone surrogate, which no UTF-8 consumer (polars, DuckDB)
+# accepts; the regex only pre-filters, the encode decides (a valid pair is fine).
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(payload: dict[str, Any]) -> bool:
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _CSV_FIELD_LIMIT = re.compile(r"field larger than field limit")
 
 
+class _PhysicalLines:
+    """The lines csv.reader pulls, counting quote characters since the last whole record.
+
+    On an error (a field over the limit) the csv module drops only the rest of the physical
+    line; when the record goes on past a quoted newline, its tail would parse as new records
+    and an open quote there would swallow the good rows after it. The quote count tells
+    whether the record is still open, so its tail can be skipped.
+    """
+
+    def __init__(self, text: Iterator[str]) -> None:
+        self._text = text
+        self.quotes = 0
+
+    def __iter__(self) -> _PhysicalLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._text)
+        self.quotes += line.count('"')
+        return line
+
+    def record_done(self) -> None:
+        self.quotes = 0
+
+    def skip_rest_of_record(self) -> None:
+        while self.quotes % 2:
+            try:
+                next(self)
+            except StopIteration:
+                break
+        self.quotes = 0
+
+
 def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawRow]:
     csv.field_size_limit(max_row_bytes)
-    text = io.TextIOWrapper(handle, encoding="utf-8", errors="strict", newline="")
-    reader = csv.reader(text)
+    lines = _PhysicalLines(
+        io.TextIOWrapper(handle, encoding="utf-8", errors="strict", newline=""))
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
@@ -152,6 +204,7 @@ def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawR
     header = [name.strip() for name in header]
     if len(set(header)) != len(header) or not all(header):
         raise FileParseError(f"{path.name}: CSV header has empty or repeated column names")
+    lines.record_done()
     number = 0
     while True:
         number += 1
@@ -167,8 +220,10 @@ def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawR
             reason = str(exc)
             if _CSV_FIELD_LIMIT.search(reason):
                 reason = f"row is larger than {max_row_bytes} bytes"
+            lines.skip_rest_of_record()
             yield RawRow(number, None, f"bad CSV row: {reason}")
             continue
+        lines.record_done()
         if not any(value.strip() for value in values):
             continue
         if len(values) != len(header):
@@ -187,7 +242,11 @@ def _read_parquet(path: Path) -> Iterator[RawRow]:
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise FileParseError(f"{path.name}: unreadable Parquet: {exc}") from exc
     number = 0
-    for batch in parquet.iter_batches(batch_size=4096):
-        for payload in batch.to_pylist():
-            number += 1
-            yield RawRow(number, payload)
+    try:
+        for batch in parquet.iter_batches(batch_size=4096):
+            for payload in batch.to_pylist():
+                number += 1
+                yield RawRow(number, payload)
+    except Exception as exc:  # corrupt pages: OSError, ArrowInvalid, UnicodeDecodeError, ...
+        raise FileParseError(
+            f"{path.name}: unreadable Parquet after row {number}: {exc}") from exc

@@ -1,11 +1,19 @@
-"""Jobs: intake per batch, and the rest of the graph over all batches."""
+"""Jobs. A job holds assets of one partitioning, so the graph runs in phases:
+intake (per batch) -> models (unpartitioned) -> sampling (per risk category) -> rlhf and
+distillation (unpartitioned) -> evaluation set-up -> benchmarks (per model x benchmark) ->
+report."""
 
 from dagster import AssetSelection, define_asset_job
 
-from safety_assets.partitions import annotation_batches
+from safety_assets.partitions import annotation_batches, model_benchmarks, risk_categories
 
 INTAKE_ASSETS = AssetSelection.assets(
     "raw_annotations", "prompts", "demonstrations", "preference_pairs", "quarantined_records")
+SAMPLING_ASSETS = AssetSelection.assets("sampled_responses", "reward_scores")
+MODEL_ASSETS = AssetSelection.groups("intake", "sft", "reward") - INTAKE_ASSETS
+RLHF_ASSETS = AssetSelection.groups("rlhf", "distill") - SAMPLING_ASSETS
+EVAL_SETUP_ASSETS = AssetSelection.assets("evaluation_models", "truthfulqa_judges",
+                                          "toxicity_classifier")
 
 annotation_intake_job = define_asset_job(
     "annotation_intake",
@@ -15,9 +23,43 @@ annotation_intake_job = define_asset_job(
     description="Read, validate and quarantine one inbox file (one batch partition).",
 )
 
-safety_pipeline_job = define_asset_job(
-    "safety_pipeline",
-    selection=AssetSelection.all() - INTAKE_ASSETS,
-    description="Everything downstream of intake, over all batches: datasets, models, "
-                "evaluation.",
+models_job = define_asset_job(
+    "train_models",
+    selection=MODEL_ASSETS,
+    description="Over all batches: splits, SFT mixture, RM pairs, tokenizer, base and SFT "
+                "models, both reward models and their evaluation.",
+)
+
+sampling_job = define_asset_job(
+    "sample_and_score",
+    selection=SAMPLING_ASSETS,
+    partitions_def=risk_categories,
+    description="K samples per prompt of one risk category, scored by both reward models.",
+)
+
+rlhf_job = define_asset_job(
+    "rlhf_and_distillation",
+    selection=RLHF_ASSETS,
+    description="Rejection sampling, PPO with the combined reward, targeted context "
+                "distillation.",
+)
+
+prepare_evaluation_job = define_asset_job(
+    "prepare_evaluation",
+    selection=EVAL_SETUP_ASSETS,
+    description="Register the models under evaluation (one partition each) and train the "
+                "TruthfulQA judges and the toxicity classifier.",
+)
+
+benchmark_job = define_asset_job(
+    "run_benchmarks",
+    selection=AssetSelection.assets("benchmark_results"),
+    partitions_def=model_benchmarks,
+    description="One benchmark for one model; backfill over models or benchmarks.",
+)
+
+report_job = define_asset_job(
+    "benchmark_report",
+    selection=AssetSelection.assets("safety_benchmark_table"),
+    description="The Table 11-style report over every evaluated model.",
 )

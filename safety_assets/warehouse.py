@@ -73,6 +73,16 @@ class Warehouse:
             con.unregister("_incoming")
         return frame.height
 
+    def replace_table(self, table: str, frame: pl.DataFrame) -> int:
+        """Replace a whole derived table with ``frame`` (its schema comes from the frame)."""
+        with self.connect() as con:
+            con.register("_incoming", frame)
+            try:
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _incoming")
+            finally:
+                con.unregister("_incoming")
+        return frame.height
+
     def table(self, table: str, where: str = "", params: Sequence[Any] | None = None
               ) -> pl.DataFrame:
         return self.query(f"SELECT * FROM {table} {where}", params)

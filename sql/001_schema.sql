@@ -143,3 +143,64 @@ CREATE TABLE IF NOT EXISTS reward_model_pairs (
     attack_vector VARCHAR NOT NULL,
     PRIMARY KEY (rm, id)
 );
+
+-- K samples per prompt from a policy (partitioned by risk category).
+CREATE TABLE IF NOT EXISTS sampled_responses (
+    risk_category VARCHAR NOT NULL,
+    prompt_id     VARCHAR NOT NULL,
+    sample_index  INTEGER NOT NULL,
+    response      VARCHAR NOT NULL,
+    model         VARCHAR NOT NULL,
+    model_path    VARCHAR NOT NULL,
+    backend       VARCHAR NOT NULL,
+    seed          BIGINT NOT NULL,
+    temperature   DOUBLE NOT NULL,
+    top_p         DOUBLE NOT NULL,
+    PRIMARY KEY (prompt_id, sample_index)
+);
+
+-- Both reward models' scores of every sample, and the combined reward R_c.
+CREATE TABLE IF NOT EXISTS reward_scores (
+    risk_category    VARCHAR NOT NULL,
+    prompt_id        VARCHAR NOT NULL,
+    sample_index     INTEGER NOT NULL,
+    adversarial      BOOLEAN NOT NULL,
+    safety_score     DOUBLE NOT NULL,   -- the RM's scalar output
+    helpful_score    DOUBLE NOT NULL,
+    safety_prob      DOUBLE NOT NULL,   -- sigmoid of it, as the 0.15 rule reads it
+    helpful_prob     DOUBLE NOT NULL,
+    combined_reward  DOUBLE NOT NULL,   -- R_c
+    PRIMARY KEY (prompt_id, sample_index)
+);
+
+-- Models under evaluation: pipeline checkpoints and configured local folders.
+CREATE TABLE IF NOT EXISTS eval_models (
+    name          VARCHAR PRIMARY KEY,   -- the partition key
+    family        VARCHAR NOT NULL,
+    size          VARCHAR NOT NULL,
+    stage         VARCHAR NOT NULL,
+    path          VARCHAR NOT NULL
+);
+
+-- One row per (model, benchmark, metric); `grp` breaks a metric down (a target group,
+-- a risk category), 'all' otherwise.
+CREATE TABLE IF NOT EXISTS benchmark_results (
+    model         VARCHAR NOT NULL,
+    benchmark     VARCHAR NOT NULL,
+    metric        VARCHAR NOT NULL,
+    grp           VARCHAR NOT NULL,
+    value         DOUBLE,
+    n             BIGINT,
+    PRIMARY KEY (model, benchmark, metric, grp)
+);
+
+-- Each generation judged, for inspection.
+CREATE TABLE IF NOT EXISTS benchmark_generations (
+    model         VARCHAR NOT NULL,
+    benchmark     VARCHAR NOT NULL,
+    item          VARCHAR NOT NULL,
+    grp           VARCHAR,
+    prompt        VARCHAR,
+    generation    VARCHAR,
+    verdict       VARCHAR
+);

@@ -1,0 +1,215 @@
+"""The graph end to end on the embedded sample data with very small models: intake ->
+datasets -> tokenizer -> base -> SFT -> reward models -> RM eval -> sampling -> rejection
+sampling -> PPO -> context distillation. One chain, built once for the module."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import MultiPartitionKey, materialize
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+from safety_assets.assets import datasets, evaluation, models, rlhf
+from safety_assets.assets.intake import raw_annotations, validated_annotations
+from safety_assets.demo import SAMPLE_DIR, SAMPLE_FILES
+from safety_assets.inbox import batch_key, sha256_of
+from safety_assets.model_store import ModelStore
+from safety_assets.partitions import BENCHMARKS, annotation_batches, risk_categories
+from safety_assets.resources import (
+    GenerationBackendResource,
+    ModelStoreResource,
+    TrainingLauncher,
+)
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"vocab_size": 512, "hidden": 48, "layers": 2, "heads": 2, "max_length": 96}
+MODEL_ASSETS = [datasets.prompt_splits, datasets.sft_mixture, datasets.safety_rm_pairs,
+                datasets.helpfulness_rm_pairs, models.chat_tokenizer, models.base_model,
+                models.sft_model, models.helpfulness_reward_model, models.safety_reward_model,
+                models.reward_model_eval, models.reward_models_beat_chance,
+                datasets.sft_mixture_suite, datasets.safety_rm_pairs_suite,
+                datasets.helpfulness_rm_pairs_suite, datasets.prompt_splits_disjoint]
+RLHF_ASSETS = [rlhf.rejection_sampling_dataset, rlhf.best_of_k_beats_median,
+               rlhf.rejection_sampled_model, rlhf.ppo_model, rlhf.context_distillation_dataset,
+               rlhf.distilled_model]
+
+
+def _config(steps: int, **extra) -> dict:
+    return {"config": {"max_steps": steps, "batch_size": 8, "save_every": 0, **extra}}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory, make_home):
+    root = tmp_path_factory.mktemp("chain")
+    home = make_home(root)
+    batches = []
+    for name in SAMPLE_FILES:
+        path = root / "inbox" / name
+        shutil.copyfile(SAMPLE_DIR / name, path)
+        key = batch_key(name, sha256_of(path))
+        home.instance.add_dynamic_partitions(annotation_batches.name, [key])
+        assert materialize([raw_annotations, validated_annotations], partition_key=key,
+                           resources=home.resources, instance=home.instance).success
+        batches.append(key)
+    resources = {
+        "warehouse": home.warehouse,
+        "model_store": ModelStoreResource(path=str(root / "models")),
+        "launcher": TrainingLauncher(),
+        "profile": models.ModelProfile(**SMALL),
+        "generation": GenerationBackendResource(batch_size=64),
+    }
+    run_config = {"ops": {
+        "base_model": _config(40, lr=3e-3),
+        "sft_model": _config(30, lr=3e-3),
+        "helpfulness_reward_model": _config(0, epochs=1.0, lr=2e-3),
+        "safety_reward_model": _config(0, epochs=1.0, lr=2e-3),
+    }}
+    trained = materialize(MODEL_ASSETS, resources=resources, instance=home.instance,
+                          run_config=run_config, raise_on_error=False)
+    sampling = {
+        key: materialize([rlhf.sampled_responses, rlhf.reward_scores], partition_key=key,
+                         resources=resources, instance=home.instance,
+                         run_config={"ops": {"sampled_responses": {"config": {
+                             "k": 4, "max_new_tokens": 12}}}})
+        for key in risk_categories.get_partition_keys()
+    }
+    rl = materialize(RLHF_ASSETS, resources=resources, instance=home.instance,
+                     raise_on_error=False, run_config={"ops": {
+                         "rejection_sampling_dataset": {"config": {"ks": [1, 2, 4]}},
+                         "rejection_sampled_model": _config(10),
+                         "ppo_model": {"config": {"iterations": 2, "batch_size": 8,
+                                                  "mini_batch_size": 4,
+                                                  "max_new_tokens": 8}},
+                         "context_distillation_dataset": {"config": {"max_new_tokens": 12}},
+                         "distilled_model": _config(5),
+                     }})
+    resources["eval_data"] = evaluation.EvalDataResource()
+    prepared = materialize(
+        [evaluation.evaluation_models, evaluation.truthfulqa_judges,
+         evaluation.toxicity_classifier, evaluation.judges_beat_majority,
+         evaluation.toxicity_classifier_beats_majority],
+        resources=resources, instance=home.instance, raise_on_error=False,
+        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}},
+                            "evaluation_models": {"config": {
+                                "stages": ["base_model", "distilled_model"]}}}})
+    benchmarks = {
+        (model, benchmark): materialize(
+            [evaluation.benchmark_results], resources=resources, instance=home.instance,
+            partition_key=MultiPartitionKey({"model": model, "benchmark": benchmark}),
+            run_config={"ops": {"benchmark_results": {"config": {
+                "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
+        for model in ("base_model", "distilled_model") for benchmark in BENCHMARKS
+    }
+    report = materialize([evaluation.safety_benchmark_table], resources=resources,
+                         instance=home.instance)
+    return {"home": home, "batches": batches, "trained": trained, "sampling": sampling,
+            "rl": rl, "prepared": prepared, "benchmarks": benchmarks, "report": report}
+
+
+def _metadata(result, asset: str) -> dict:
+    events = result.asset_materializations_for_node(asset)
+    assert events, f"{asset} was not materialized"
+    return {k: v.value for k, v in events[-1].metadata.items()}
+
+
+def test_model_chain_materializes_and_registers_every_checkpoint(chain):
+    assert chain["trained"].success
+    registry = ModelStore.registered(chain["home"].store)
+    assert {"base_model", "sft_model", "helpfulness_reward_model",
+            "safety_reward_model"} <= set(registry["name"])
+    for row in registry.iter_rows(named=True):
+        assert (Path(row["path"]) / "config.json").exists(), row["name"]
+        assert row["n_parameters"] is None or row["n_parameters"] > 0
+
+
+def test_lineage_names_the_dataset_partitions_used(chain):
+    registry = ModelStore.registered(chain["home"].store)
+    parents = json.loads(registry.filter(pl.col("name") == "sft_model")["parents"][0])
+    # Prompts and demonstrations came in two of the three sample batches.
+    assert parents["sft_mixture"] and set(parents["sft_mixture"]) <= set(chain["batches"])
+    meta = _metadata(chain["trained"], "safety_reward_model")
+    assert meta["parents"]["safety_rm_pairs"] == [chain["batches"][2]]
+    assert meta["tokens_seen"] > 0 and meta["num_parameters"] > 0
+    assert "data:image/png;base64," in meta["loss_curve"]
+
+
+def test_checkpoints_round_trip_through_auto_classes(chain):
+    store = chain["home"].store
+    lm = AutoModelForCausalLM.from_pretrained(str(ModelStore.path_of(store, "sft_model")),
+                                              local_files_only=True)
+    assert lm.config.hidden_size == SMALL["hidden"]
+    rm = AutoModelForSequenceClassification.from_pretrained(
+        str(ModelStore.path_of(store, "safety_reward_model")), local_files_only=True)
+    assert rm.config.num_labels == 1
+
+
+def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chain):
+    table = chain["home"].store.table("reward_model_eval")
+    assert set(table["dimension"]) == {"overall", "strength", "risk_category", "attack_vector"}
+    assert set(table["rm"]) == {"safety", "helpfulness"}
+    meta = _metadata(chain["trained"], "reward_model_eval")
+    print("held-out RM accuracy: safety", meta["safety_rm_accuracy"], "helpfulness",
+          meta["helpfulness_rm_accuracy"])
+    # Even these 48-wide models learn the sample pairs' surface cues: far above chance.
+    assert meta["helpfulness_rm_accuracy"] > 0.6
+    assert meta["safety_rm_accuracy"] > 0.6
+
+
+def test_sampling_partitions_hold_k_samples_per_prompt_with_scores(chain):
+    assert all(result.success for result in chain["sampling"].values())
+    store = chain["home"].store
+    per_prompt = store.query("SELECT prompt_id, count(*) n FROM sampled_responses "
+                             "GROUP BY prompt_id")
+    assert per_prompt.height > 100 and set(per_prompt["n"]) == {4}
+    scores = store.query("SELECT * FROM reward_scores")
+    assert scores.height == per_prompt["n"].sum()
+    assert scores.filter(scores["adversarial"])["combined_reward"].equals(
+        scores.filter(scores["adversarial"])["safety_prob"])
+
+
+def test_rlhf_and_distillation_chain_materializes(chain):
+    result = chain["rl"]
+    assert result.success, [e.event_specific_data for e in result.all_events
+                            if e.is_failure][:1]
+    registry = set(ModelStore.registered(chain["home"].store)["name"])
+    assert {"rejection_sampled_model", "ppo_model", "distilled_model"} <= registry
+    ppo = _metadata(result, "ppo_model")
+    assert ppo["iterations"] == 2
+    distill = chain["home"].store.table("context_distillation")
+    assert distill.height > 0 and 0 < distill["kept"].sum() <= distill.height
+    kept = distill.filter(distill["kept"])
+    assert (kept["score_with"] > kept["score_without"]).all()
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["best_of_k_beats_median"]
+    assert 0 < _metadata(result, "distilled_model")["train_examples"] <= kept.height
+
+
+def test_evaluation_models_become_partitions_with_trained_judges(chain):
+    assert chain["prepared"].success
+    home = chain["home"]
+    assert home.instance.get_dynamic_partitions("eval_models") == ["base_model",
+                                                                   "distilled_model"]
+    checks = {e.check_name: e.passed for e in chain["prepared"].get_asset_check_evaluations()}
+    assert checks == {"judges_beat_majority": True,
+                      "toxicity_classifier_beats_majority": True}
+
+
+def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain):
+    assert all(result.success for result in chain["benchmarks"].values())
+    results = chain["home"].store.query(
+        "SELECT model, benchmark, metric, value, n FROM benchmark_results WHERE grp = 'all'")
+    headline = {(r["model"], r["metric"]): r for r in results.iter_rows(named=True)}
+    for model in ("base_model", "distilled_model"):
+        assert headline[(model, "truthful_and_informative_pct")]["n"] == 12
+        assert headline[(model, "toxic_pct")]["n"] == 31  # one prompt per ToxiGen file
+        assert 0.0 <= headline[(model, "mc2_pct")]["value"] <= 100.0
+        assert 0.0 <= headline[(model, "violation_pct")]["value"] <= 100.0
+    table = chain["home"].store.table("safety_benchmark_table")
+    assert table["stage"].to_list() == ["pretrained", "context_distillation"]
+    meta = _metadata(chain["report"], "safety_benchmark_table")
+    assert "TruthfulQA" in meta["table"] and "ToxiGen" in meta["table"]

@@ -1,0 +1,446 @@
+"""Safety RLHF (Llama 2 section 4.2.2 with 3.2.3): sampling, reward scoring, rejection
+sampling, PPO with the combined reward, and targeted safety context distillation."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+from pydantic import Field
+
+from safety_assets.assets.metadata import counts, markdown_table
+from safety_assets.assets.models import (
+    ModelProfile,
+    SFTConfig,
+    tokenizer_path,
+    train_checkpoint,
+)
+from safety_assets.ml.chat_format import format_prompt
+from safety_assets.partitions import risk_categories
+from safety_assets.plots import markdown_image
+from safety_assets.resources import (
+    GenerationBackendResource,
+    ModelStoreResource,
+    TrainingLauncher,
+    WarehouseResource,
+)
+from safety_assets.rlhf import selection
+from safety_assets.rlhf.preprompts import distillation_prompt
+from safety_assets.rlhf.reward_rules import SAFETY_THRESHOLD, combined_reward
+from safety_assets.splits import TRAIN
+from safety_assets.taxonomy import is_adversarial
+
+
+class SamplingConfig(Config):
+    policy: str = Field(default="sft_model", description="Registered checkpoint to sample from "
+                                                         "(the latest policy).")
+    k: int = Field(default=8, description="Samples per prompt (best of K).")
+    temperature: float = Field(default=1.0, description="The paper finds the best T shifts "
+                                                        "across iterations; 1.0 to start.")
+    top_p: float = 0.9
+    max_new_tokens: int = 48
+    seed: int = 0
+    split: str = Field(default=TRAIN, description="Prompts of this split only.")
+
+
+def _prompts(warehouse: WarehouseResource, split: str, category: str | None = None
+             ) -> pl.DataFrame:
+    where = "s.split = ?" + (" AND p.risk_category = ?" if category else "")
+    params = [split, category] if category else [split]
+    return warehouse.get().query(
+        f"SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
+        f"JOIN prompt_splits s ON s.prompt_id = p.id WHERE {where} ORDER BY p.id", params)
+
+
+@asset(group_name="rlhf", partitions_def=risk_categories, deps=["sft_model", "prompt_splits"],
+       kinds={"pytorch", "duckdb"},
+       description="K samples per train prompt of one risk category from the current policy.")
+def sampled_responses(context: AssetExecutionContext, config: SamplingConfig,
+                      generation: GenerationBackendResource, warehouse: WarehouseResource
+                      ) -> MaterializeResult:
+    from safety_assets.model_store import ModelStore
+
+    category = context.partition_key
+    prompts = _prompts(warehouse, config.split, category)
+    model_path = ModelStore.path_of(warehouse.get(), config.policy)
+    rows: list[dict[str, Any]] = []
+    if prompts.height:
+        backend = generation.open(model_path)
+        texts = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
+        samples = backend.generate(texts, n=config.k, max_new_tokens=config.max_new_tokens,
+                                   temperature=config.temperature, top_p=config.top_p,
+                                   seed=config.seed)
+        for prompt_id, answers in zip(prompts["id"], samples, strict=True):
+            for index, answer in enumerate(answers):
+                rows.append({
+                    "risk_category": category, "prompt_id": prompt_id, "sample_index": index,
+                    "response": answer, "model": config.policy, "model_path": str(model_path),
+                    "backend": generation.backend, "seed": config.seed,
+                    "temperature": config.temperature, "top_p": config.top_p})
+    frame = pl.DataFrame(rows, schema={
+        "risk_category": pl.String, "prompt_id": pl.String, "sample_index": pl.Int32,
+        "response": pl.String, "model": pl.String, "model_path": pl.String,
+        "backend": pl.String, "seed": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64})
+    store = warehouse.get()
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM sampled_responses WHERE risk_category = ?", [category])
+        store.insert(con, "sampled_responses", frame)
+        con.execute("COMMIT")
+    empty = frame.filter(pl.col("response").str.strip_chars() == "").height
+    return MaterializeResult(metadata={
+        "prompts": prompts.height, "samples": frame.height, "k": config.k,
+        "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
+        "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
+    })
+
+
+@asset(group_name="rlhf", partitions_def=risk_categories,
+       deps=[sampled_responses, "safety_reward_model", "helpfulness_reward_model"],
+       kinds={"pytorch", "duckdb"},
+       description="Safety and helpfulness RM scores of every sample, and the combined reward.")
+def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResource,
+                  warehouse: WarehouseResource) -> MaterializeResult:
+    from safety_assets.ml.modeling import load_reward_model
+    from safety_assets.ml.tokenizer import load_tokenizer
+    from safety_assets.rlhf.generation import probs, score_responses
+
+    category = context.partition_key
+    samples = warehouse.get().query(
+        "SELECT s.prompt_id, s.sample_index, s.response, p.text, p.history "
+        "FROM sampled_responses s JOIN prompts p ON p.id = s.prompt_id "
+        "WHERE s.risk_category = ? ORDER BY s.prompt_id, s.sample_index", [category])
+    scores: dict[str, list[float]] = {}
+    if samples.height:
+        prompts = [format_prompt(r["text"], r["history"]) for r in samples.iter_rows(named=True)]
+        for rm in ("safety", "helpfulness"):
+            path = model_store.get().path_of(warehouse.get(), f"{rm}_reward_model")
+            model = load_reward_model(path, device="cpu").eval()
+            tokenizer = load_tokenizer(path, padding_side="right")
+            scores[rm] = score_responses(model, tokenizer, prompts,
+                                         samples["response"].to_list()).tolist()
+    adversarial = is_adversarial(category)
+    safety = pl.Series(scores.get("safety", []), dtype=pl.Float64)
+    helpful = pl.Series(scores.get("helpfulness", []), dtype=pl.Float64)
+    import torch
+
+    safety_prob = probs(torch.tensor(safety.to_list())) if samples.height else torch.zeros(0)
+    helpful_prob = probs(torch.tensor(helpful.to_list())) if samples.height else torch.zeros(0)
+    flags = torch.full_like(safety_prob, float(adversarial)).bool()
+    rc = combined_reward(safety_prob, helpful_prob, flags, SAFETY_THRESHOLD)
+    frame = pl.DataFrame({
+        "risk_category": [category] * samples.height,
+        "prompt_id": samples["prompt_id"], "sample_index": samples["sample_index"],
+        "adversarial": [adversarial] * samples.height,
+        "safety_score": safety, "helpful_score": helpful,
+        "safety_prob": safety_prob.tolist(), "helpful_prob": helpful_prob.tolist(),
+        "combined_reward": rc.tolist(),
+    }, schema_overrides={"safety_prob": pl.Float64, "helpful_prob": pl.Float64,
+                         "combined_reward": pl.Float64, "risk_category": pl.String,
+                         "adversarial": pl.Boolean})
+    store = warehouse.get()
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM reward_scores WHERE risk_category = ?", [category])
+        store.insert(con, "reward_scores", frame)
+        con.execute("COMMIT")
+    metadata: dict[str, Any] = {"samples": frame.height, "adversarial": adversarial}
+    if frame.height:
+        metadata.update({
+            "mean_safety_prob": round(float(frame["safety_prob"].mean()), 4),
+            "mean_helpful_prob": round(float(frame["helpful_prob"].mean()), 4),
+            "share_below_0.15": round(float((frame["safety_prob"] < SAFETY_THRESHOLD).mean()),
+                                      4),
+        })
+    return MaterializeResult(metadata=metadata)
+
+
+class RejectionSamplingConfig(Config):
+    ks: list[int] = Field(default=[1, 2, 4, 8], description="K values for the gain curve.")
+    seed: int = 0
+
+
+def _gain_plot(curve: list[dict[str, Any]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    ks = [c["k"] for c in curve]
+    axis.plot(ks, [c["mean_max"] for c in curve], marker="o", label="max of K")
+    axis.plot(ks, [c["mean_median"] for c in curve], marker="o", label="median of K")
+    axis.fill_between(ks, [c["mean_median"] for c in curve], [c["mean_max"] for c in curve],
+                      alpha=0.2)
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("K samples per prompt")
+    axis.set_ylabel("combined reward R_c")
+    axis.set_title("Rejection sampling: max vs median reward (cf. Figure 7)")
+    axis.legend()
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
+
+
+@asset(group_name="rlhf", deps=[reward_scores], kinds={"duckdb"},
+       description="Best of K per prompt by the combined reward: the new fine-tuning targets.")
+def rejection_sampling_dataset(config: RejectionSamplingConfig,
+                               model_store: ModelStoreResource,
+                               warehouse: WarehouseResource) -> MaterializeResult:
+    scored = warehouse.get().query("""
+        SELECT r.prompt_id, r.sample_index, r.combined_reward, r.risk_category, s.response,
+               p.text, p.history
+        FROM reward_scores r
+        JOIN sampled_responses s USING (prompt_id, sample_index)
+        JOIN prompts p ON p.id = r.prompt_id
+        ORDER BY r.prompt_id, r.sample_index
+    """)
+    if scored.height == 0:
+        raise ValueError("no scored samples: materialize reward_scores for the risk-category "
+                         "partitions first")
+    grouped = scored.group_by("prompt_id", maintain_order=True).agg(pl.all())
+    best = selection.best_of_k(grouped["combined_reward"].to_list())
+    rows = []
+    for row, index in zip(grouped.iter_rows(named=True), best, strict=True):
+        rows.append({"prompt_id": row["prompt_id"], "text": row["text"][index],
+                     "history": row["history"][index], "response": row["response"][index],
+                     "risk_category": row["risk_category"][index],
+                     "reward": row["combined_reward"][index],
+                     "median_reward": sorted(row["combined_reward"])[
+                         len(row["combined_reward"]) // 2]})
+    best_rows = pl.DataFrame(rows)
+    warehouse.get().replace_table("rejection_sampling_dataset", best_rows)
+    ks = [k for k in config.ks if k <= min(len(r) for r in grouped["combined_reward"])]
+    curve = selection.max_median_gain_curve(grouped["combined_reward"].to_list(), ks,
+                                            seed=config.seed)
+    plot = _gain_plot(curve, model_store.get().root / "rejection_sampling" / "gain.png")
+    return MaterializeResult(metadata={
+        "prompts": best_rows.height,
+        "mean_best_reward": round(float(best_rows["reward"].mean()), 4),
+        "mean_median_reward": round(float(best_rows["median_reward"].mean()), 4),
+        "gain_curve": markdown_table(pl.DataFrame(curve)),
+        "gain_plot": MetadataValue.md(markdown_image(plot, "max vs median reward")),
+        "by_category": markdown_table(counts(best_rows, ["risk_category"])),
+    })
+
+
+@asset_check(asset=rejection_sampling_dataset, blocking=True,
+             description="Best of K never scores below the median of its K samples, and the "
+                         "max-median gap does not shrink as K grows.")
+def best_of_k_beats_median(warehouse: WarehouseResource) -> AssetCheckResult:
+    frame = warehouse.get().table("rejection_sampling_dataset")
+    worse = frame.filter(pl.col("reward") < pl.col("median_reward")).height
+    return AssetCheckResult(passed=frame.height > 0 and worse == 0,
+                            metadata={"rows": frame.height, "best_below_median": worse})
+
+
+@asset(group_name="rlhf", deps=[rejection_sampling_dataset], kinds={"pytorch"},
+       description="The SFT model fine-tuned on the best-of-K answers.")
+def rejection_sampled_model(context: AssetExecutionContext, config: SFTConfig,
+                            profile: ModelProfile, launcher: TrainingLauncher,
+                            model_store: ModelStoreResource, warehouse: WarehouseResource
+                            ) -> MaterializeResult:
+    store = model_store.get()
+    data = warehouse.get().table("rejection_sampling_dataset")
+    rows = [{"prompt": r["text"], "history": r["history"], "response": r["response"]}
+            for r in data.iter_rows(named=True) if r["response"].strip()]
+    _, _, result = train_checkpoint(
+        context, name="rejection_sampled_model", stage="rejection_sampling", task="sft",
+        train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
+                                                                   "sft_model")),
+        tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
+        launcher=launcher, store=store, warehouse=warehouse,
+        parents={"sft_model": "sft_model", "rejection_sampling_dataset": data.height})
+    return result
+
+
+class PPOAssetConfig(Config):
+    """PPO knobs (paper values in each description; tiny-profile defaults where the paper's
+    would take hours on a CPU)."""
+
+    learning_rate: float = Field(default=1e-5, description="Paper: 1e-6.")
+    value_learning_rate: float = Field(default=1e-3, description="The value head starts at "
+                                                                "zero and needs a faster rate.")
+    kl_beta: float = Field(default=0.01, description="Paper: 0.01 (7B/13B), 0.005 (34B/70B).")
+    cliprange: float = Field(default=0.2, description="Paper: 0.2.")
+    batch_size: int = Field(default=32, description="Rollouts per iteration. Paper: 512.")
+    mini_batch_size: int = Field(default=8, description="Paper: 64.")
+    iterations: int = Field(default=12, description="Paper: 200 to 400.")
+    max_new_tokens: int = 32
+    temperature: float = 1.0
+    top_p: float = 1.0
+    weight_decay: float = Field(default=0.1, description="Paper: 0.1.")
+    max_grad_norm: float = Field(default=1.0, description="Paper: 1.0.")
+    safety_threshold: float = Field(default=SAFETY_THRESHOLD,
+                                    description="Use the safety RM below this score (0.15).")
+    seed: int = 0
+
+
+@asset(group_name="rlhf", deps=[rejection_sampled_model, "safety_reward_model",
+                                "helpfulness_reward_model"], kinds={"pytorch"},
+       description="PPO from the rejection-sampled model with R_c: the safety RM on "
+                   "adversarial prompts or when its score is under 0.15, else the helpfulness "
+                   "RM; logit, whitened, minus a KL penalty to the initial policy.")
+def ppo_model(context: AssetExecutionContext, config: PPOAssetConfig,
+              launcher: TrainingLauncher, model_store: ModelStoreResource,
+              warehouse: WarehouseResource) -> MaterializeResult:
+    import sys
+
+    from safety_assets.model_store import hash_files
+
+    store = model_store.get()
+    prompts = _prompts(warehouse, TRAIN)
+    knobs = config.model_dump()
+    threshold = knobs.pop("safety_threshold")
+    spec = {
+        "policy": str(store.path_of(warehouse.get(), "rejection_sampled_model")),
+        "safety_rm": str(store.path_of(warehouse.get(), "safety_reward_model")),
+        "helpfulness_rm": str(store.path_of(warehouse.get(), "helpfulness_reward_model")),
+        "prompts": [{"prompt": format_prompt(r["text"], r["history"]),
+                     "adversarial": is_adversarial(r["risk_category"])}
+                    for r in prompts.iter_rows(named=True)],
+        "safety_threshold": threshold,
+        "config": knobs,
+    }
+    data_hash = hash_files([], spec)
+    job = store.job_dir("ppo_model", data_hash)
+    spec["output_dir"] = str(job / "model")
+    spec_path = job / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    if not (job / "metrics.json").exists():
+        launcher.pipes_client().run(
+            context=context,
+            command=[sys.executable, "-m", "safety_assets.rlhf.ppo_entry", "--spec",
+                     str(spec_path)])
+    metrics = json.loads((job / "metrics.json").read_text())
+    store.register(warehouse.get(), name="ppo_model", stage="ppo", path=job / "model",
+                   parents={"rejection_sampled_model": spec["policy"],
+                            "safety_reward_model": spec["safety_rm"],
+                            "helpfulness_reward_model": spec["helpfulness_rm"]},
+                   config=spec["config"], data_hash=data_hash,
+                   metrics={"num_parameters": metrics.get("num_parameters")})
+    return MaterializeResult(metadata={
+        "model_dir": MetadataValue.path(str(job / "model")),
+        "iterations": metrics["iterations"],
+        "reward_first_iterations": round(metrics["reward_first"], 4),
+        "reward_last_iterations": round(metrics["reward_last"], 4),
+        "kl_last": round(metrics["kl_last"], 4),
+        "kl_max": round(metrics["kl_max"], 4),
+        "wall_time_s": round(metrics["wall_time_s"], 1),
+        "training_curves": MetadataValue.md(markdown_image(Path(metrics["stats_plot"]),
+                                                           "reward, KL, entropy")),
+    })
+
+
+class DistillationConfig(Config):
+    policy: str = Field(default="ppo_model", description="Model that answers the prompts.")
+    use_templates: bool = Field(default=True, description="Per-category answer templates in "
+                                                          "the preprompt (paper 4.2.4).")
+    margin: float = Field(default=0.0, description="Keep only where the preprompted answer "
+                                                   "scores higher by more than this.")
+    max_new_tokens: int = 48
+    temperature: float = 0.0
+    seed: int = 0
+
+
+@asset(group_name="distill", deps=[ppo_model, "safety_reward_model", "prompt_splits"],
+       kinds={"pytorch", "duckdb"},
+       description="Targeted safety context distillation: answers to adversarial prompts with "
+                   "and without a safety preprompt, kept where the safety RM prefers the "
+                   "preprompted one.")
+def context_distillation_dataset(config: DistillationConfig,
+                                 generation: GenerationBackendResource,
+                                 model_store: ModelStoreResource,
+                                 warehouse: WarehouseResource) -> MaterializeResult:
+    from safety_assets.ml.modeling import load_reward_model
+    from safety_assets.ml.tokenizer import load_tokenizer
+    from safety_assets.rlhf.generation import score_responses
+
+    store = model_store.get()
+    prompts = _prompts(warehouse, TRAIN).filter(
+        pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean))
+    backend = generation.open(store.path_of(warehouse.get(), config.policy))
+    rows = list(prompts.iter_rows(named=True))
+    plain = [format_prompt(r["text"], r["history"]) for r in rows]
+    preprompted = [distillation_prompt(r["text"], r["risk_category"], r["history"],
+                                       use_templates=config.use_templates) for r in rows]
+    settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
+                "temperature": config.temperature, "top_p": 1.0, "seed": config.seed}
+    with_answers = [s[0] for s in backend.generate(preprompted, **settings)]
+    without_answers = [s[0] for s in backend.generate(plain, **settings)]
+    rm_path = store.path_of(warehouse.get(), "safety_reward_model")
+    rm = load_reward_model(rm_path, device="cpu").eval()
+    tokenizer = load_tokenizer(rm_path, padding_side="right")
+    # The RM judges both answers as answers to the prompt *without* the preprompt.
+    score_with = score_responses(rm, tokenizer, plain, with_answers)
+    score_without = score_responses(rm, tokenizer, plain, without_answers)
+    keep = selection.targeted_distillation_keep(score_with, score_without, config.margin)
+    frame = pl.DataFrame({
+        "prompt_id": prompts["id"], "text": prompts["text"], "history": prompts["history"],
+        "risk_category": prompts["risk_category"], "answer_with_preprompt": with_answers,
+        "answer_without_preprompt": without_answers, "score_with": score_with.tolist(),
+        "score_without": score_without.tolist(), "kept": keep.tolist(),
+    })
+    warehouse.get().replace_table("context_distillation", frame)
+    kept = frame.group_by("risk_category").agg(
+        pl.len().alias("prompts"), pl.col("kept").mean().round(3).alias("fraction_kept")
+    ).sort("risk_category")
+    histogram = _delta_histogram(
+        (frame["score_with"] - frame["score_without"]).to_list(),
+        store.root / "context_distillation" / "deltas.png")
+    return MaterializeResult(metadata={
+        "prompts": frame.height, "kept": int(frame["kept"].sum()),
+        "fraction_kept_by_category": markdown_table(kept),
+        "score_delta_histogram": MetadataValue.md(markdown_image(histogram, "score deltas")),
+    })
+
+
+def _delta_histogram(deltas: list[float], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    axis.hist(deltas, bins=30)
+    axis.axvline(0.0, color="black", linewidth=1)
+    axis.set_xlabel("safety RM score: with preprompt - without")
+    axis.set_ylabel("prompts")
+    axis.set_title("Targeted context distillation keeps the right of 0")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
+
+
+@asset(group_name="distill", deps=[context_distillation_dataset], kinds={"pytorch"},
+       description="Fine-tuned on (prompt without the preprompt -> the preprompted answer), "
+                   "for the kept samples only.")
+def distilled_model(context: AssetExecutionContext, config: SFTConfig, profile: ModelProfile,
+                    launcher: TrainingLauncher, model_store: ModelStoreResource,
+                    warehouse: WarehouseResource) -> MaterializeResult:
+    store = model_store.get()
+    data = warehouse.get().query("SELECT * FROM context_distillation WHERE kept")
+    rows = [{"prompt": r["text"], "history": r["history"],
+             "response": r["answer_with_preprompt"]}
+            for r in data.iter_rows(named=True) if r["answer_with_preprompt"].strip()]
+    _, _, result = train_checkpoint(
+        context, name="distilled_model", stage="distillation", task="sft",
+        train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
+                                                                   "ppo_model")),
+        tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
+        launcher=launcher, store=store, warehouse=warehouse,
+        parents={"ppo_model": "ppo_model", "context_distillation_kept": data.height})
+    return result

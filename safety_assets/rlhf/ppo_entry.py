@@ -1,0 +1,128 @@
+"""Command-line entry point of a PPO run, launched by the ``ppo_model`` asset through Dagster
+Pipes (``python -m safety_assets.rlhf.ppo_entry --spec spec.json``).
+
+The spec names the initial policy, both reward models, the prompts (with their adversarial
+flag) and the PPO settings; the reward is the paper's piecewise rule (section 3.2.3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
+    """Reward, KL and entropy per PPO iteration, one panel each."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = list(range(1, len(stats) + 1))
+    panels = [("raw_reward", "combined reward R_c"), ("kl", "KL to initial policy"),
+              ("entropy", "entropy")]
+    figure, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    for axis, (key, title) in zip(axes, panels, strict=True):
+        axis.plot(steps, [s.get(key, float("nan")) for s in stats])
+        axis.set_title(title)
+        axis.set_xlabel("PPO iteration")
+    figure.tight_layout()
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return path
+
+
+def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
+    import torch
+
+    from safety_assets.ml.modeling import load_causal_lm, load_reward_model
+    from safety_assets.ml.tokenizer import load_tokenizer
+    from safety_assets.rlhf.generation import probs, score_responses
+    from safety_assets.rlhf.ppo import PPOConfig, train_ppo
+    from safety_assets.rlhf.reward_rules import make_combined_reward_fn
+
+    torch.manual_seed(spec["config"].get("seed", 0))
+    policy_dir = Path(spec["policy"])
+    tokenizer = load_tokenizer(policy_dir, padding_side="left")
+    policy = load_causal_lm(policy_dir, dtype="float32", device=spec.get("device"))
+    scorers = {}
+    for name in ("safety", "helpfulness"):
+        rm_dir = Path(spec[f"{name}_rm"])
+        model = load_reward_model(rm_dir, device=spec.get("device")).eval()
+        rm_tokenizer = load_tokenizer(rm_dir, padding_side="right")
+        scorers[name] = (model, rm_tokenizer)
+
+    def scorer(name: str):
+        model, rm_tokenizer = scorers[name]
+        return lambda prompts, responses: probs(score_responses(
+            model, rm_tokenizer, prompts, responses, batch_size=32))
+
+    prompts = [p["prompt"] for p in spec["prompts"]]
+    adversarial = {p["prompt"]: bool(p["adversarial"]) for p in spec["prompts"]}
+    reward_fn = make_combined_reward_fn(scorer("safety"), scorer("helpfulness"), adversarial,
+                                        threshold=spec["safety_threshold"])
+    config = PPOConfig(**spec["config"])
+    started = time.time()
+
+    def progress(iteration: int, stats: dict[str, Any]) -> None:
+        log(f"iteration {iteration + 1}/{config.iterations} reward {stats['raw_reward']:.4f} "
+            f"kl {stats['kl']:.4f} entropy {stats['entropy']:.3f} "
+            f"elapsed {time.time() - started:.0f}s")
+
+    result = train_ppo(policy, tokenizer, prompts, reward_fn, config, progress=progress)
+    out = Path(spec["output_dir"])
+    tmp = out.with_name(f".{out.name}.tmp")
+    result.save(tmp, tokenizer)
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    stats = result.stats
+    plot = plot_stats(stats, out.parent / "ppo_stats.png")
+    head, tail = stats[: max(1, len(stats) // 5)], stats[-max(1, len(stats) // 5):]
+    summary = {
+        "iterations": len(stats),
+        "reward_first": sum(s["raw_reward"] for s in head) / len(head),
+        "reward_last": sum(s["raw_reward"] for s in tail) / len(tail),
+        "kl_last": sum(s["kl"] for s in tail) / len(tail),
+        "kl_max": max(s["kl"] for s in stats),
+        "entropy_last": sum(s["entropy"] for s in tail) / len(tail),
+        "wall_time_s": time.time() - started,
+        "num_parameters": sum(p.numel() for p in result.policy.parameters()),
+        "model_dir": str(out),
+        "stats_plot": str(plot),
+    }
+    (out.parent / "metrics.json").write_text(json.dumps({**summary, "stats": stats}, indent=1))
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="PPO with Llama 2's combined reward")
+    parser.add_argument("--spec", required=True)
+    args = parser.parse_args(argv)
+    spec = json.loads(Path(args.spec).read_text())
+    if os.environ.get("DAGSTER_PIPES_CONTEXT"):
+        from dagster_pipes import open_dagster_pipes
+
+        with open_dagster_pipes() as pipes:
+            summary = run(spec, pipes.log.info)
+            pipes.report_asset_materialization(metadata={
+                k: v for k, v in summary.items() if k not in ("model_dir", "stats_plot")})
+    else:
+        summary = run(spec, print)
+        print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

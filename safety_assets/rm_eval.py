@@ -1,0 +1,56 @@
+"""Held-out evaluation of a reward model: pairwise accuracy and its breakdowns."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import torch
+
+from safety_assets.ml.chat_format import format_prompt
+
+
+def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16) -> list[bool]:
+    """For each pair, whether the RM scores the chosen response above the rejected one."""
+    from safety_assets.ml.modeling import load_reward_model
+    from safety_assets.ml.tokenizer import load_tokenizer
+    from safety_assets.rlhf.generation import score_responses
+
+    if pairs.height == 0:
+        return []
+    tokenizer = load_tokenizer(model_dir, padding_side="right")
+    model = load_reward_model(model_dir, device="cpu").eval()
+    prompts = [format_prompt(r["text"], r["history"]) for r in pairs.iter_rows(named=True)]
+    with torch.no_grad():
+        chosen = score_responses(model, tokenizer, prompts, pairs["chosen"].to_list(),
+                                 batch_size=batch_size)
+        rejected = score_responses(model, tokenizer, prompts, pairs["rejected"].to_list(),
+                                   batch_size=batch_size)
+    return (torch.as_tensor(chosen) > torch.as_tensor(rejected)).tolist()
+
+
+def accuracy_table(scored: pl.DataFrame) -> pl.DataFrame:
+    """Accuracy per RM overall and by strength, risk category and attack vector.
+
+    ``scored`` has columns rm, correct (bool), strength, risk_category, attack_vector.
+    """
+    parts = [scored.group_by("rm").agg(
+        pl.lit("overall").alias("dimension"), pl.lit("all").alias("value"),
+        pl.len().alias("n"), pl.col("correct").sum().alias("correct"))]
+    for dimension in ("strength", "risk_category", "attack_vector"):
+        parts.append(scored.group_by("rm", dimension).agg(
+            pl.lit(dimension).alias("dimension"), pl.len().alias("n"),
+            pl.col("correct").sum().alias("correct")).rename({dimension: "value"}))
+    columns = ["rm", "dimension", "value", "n", "correct"]
+    table = pl.concat([p.select(columns).with_columns(
+        pl.col("n").cast(pl.Int64), pl.col("correct").cast(pl.Int64)) for p in parts])
+    return table.with_columns(accuracy=(pl.col("correct") / pl.col("n")).round(4)).sort(
+        "rm", "dimension", "value")
+
+
+def binomial_p_value(correct: int, n: int, p: float = 0.5) -> float:
+    """One-sided exact binomial test: P(X >= correct) for X ~ Binomial(n, p)."""
+    if n == 0:
+        return 1.0
+    return float(sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(correct, n + 1)))
