@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from safety_assets.evaluation.data_paths import EvalDataPaths  # noqa: E402
 from safety_assets.evaluation.embedding import TextEncoder  # noqa: E402
 from safety_assets.evaluation.judges import JudgeConfig, train_judge  # noqa: E402
-from safety_assets.evaluation.tiny_lm import tiny_llama, train_bpe_tokenizer  # noqa: E402
 from safety_assets.evaluation.toxigen import (  # noqa: E402
     continuation_text,
     sample_prompts,
@@ -45,6 +44,8 @@ from safety_assets.evaluation.truthfulqa import (  # noqa: E402
     truthfulqa_mc,
     truthfulqa_scores,
 )
+from safety_assets.ml.modeling import build_causal_lm, config_for_tokenizer  # noqa: E402
+from safety_assets.ml.tokenizer import train_tokenizer  # noqa: E402
 
 
 def main() -> None:
@@ -81,8 +82,9 @@ def main() -> None:
     texts = [QA_PRIMER, *(i.question for i in items),
              *(a for i in items for a in (*i.correct_answers, *i.incorrect_answers))]
     tokenizer = timed("build BPE tokenizer", len(texts),
-                      lambda: train_bpe_tokenizer(texts, vocab_size=600))
-    model = tiny_llama(len(tokenizer), hidden=args.hidden, layers=args.layers)
+                      lambda: train_tokenizer(texts, vocab_size=600))
+    model = build_causal_lm(config_for_tokenizer(
+        tokenizer, hidden=args.hidden, layers=args.layers, heads=4), seed=0).eval()
     n_params = sum(p.numel() for p in model.parameters())
 
     encoder = TextEncoder()

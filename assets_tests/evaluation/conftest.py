@@ -15,8 +15,9 @@ import torch  # noqa: E402
 
 from safety_assets.evaluation.data_paths import EvalDataPaths  # noqa: E402
 from safety_assets.evaluation.embedding import TextEncoder  # noqa: E402
-from safety_assets.evaluation.tiny_lm import tiny_llama, train_bpe_tokenizer  # noqa: E402
 from safety_assets.evaluation.truthfulqa import QA_PRIMER, load_truthfulqa  # noqa: E402
+from safety_assets.ml.modeling import build_causal_lm, config_for_tokenizer  # noqa: E402
+from safety_assets.ml.tokenizer import train_tokenizer  # noqa: E402
 
 torch.set_num_threads(2)
 
@@ -53,6 +54,7 @@ def tiny_lm(tqa_items):
         texts.append(item.question)
         texts.extend(item.correct_answers)
         texts.extend(item.incorrect_answers)
-    tokenizer = train_bpe_tokenizer(texts, vocab_size=600)
-    model = tiny_llama(len(tokenizer), seed=0)
+    tokenizer = train_tokenizer(texts, vocab_size=600)
+    model = build_causal_lm(config_for_tokenizer(
+        tokenizer, hidden=64, layers=2, heads=4, max_position_embeddings=1024), seed=0).eval()
     return model, tokenizer

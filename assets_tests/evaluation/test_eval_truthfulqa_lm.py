@@ -7,7 +7,6 @@ import time
 import pytest
 import torch
 
-from safety_assets.evaluation.tiny_lm import tiny_llama
 from safety_assets.evaluation.truthfulqa import (
     encode_pair,
     generate_answers,
@@ -16,6 +15,7 @@ from safety_assets.evaluation.truthfulqa import (
     qa_prompt,
     truthfulqa_mc,
 )
+from safety_assets.ml.modeling import build_causal_lm, config_for_tokenizer
 
 
 def _reference_loglik(model, tokenizer, context: str, option: str) -> float:
@@ -81,7 +81,8 @@ def test_mc1_mc2_batched_and_unbatched_agree_on_real_questions(tiny_lm, tqa_item
 
 def test_long_inputs_are_cut_from_the_left_in_both_modes(tiny_lm, tqa_items):
     _, tokenizer = tiny_lm
-    short_model = tiny_llama(len(tokenizer), max_position_embeddings=48, seed=1)
+    short_model = build_causal_lm(config_for_tokenizer(
+        tokenizer, hidden=64, layers=2, heads=4, max_position_embeddings=48), seed=1).eval()
     item = tqa_items[1]
     context = qa_prompt(item.question)
     options = list(item.mc1_choices)
