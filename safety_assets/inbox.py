@@ -17,6 +17,7 @@ from pathlib import Path
 from safety_assets.intake_parser import SUPPORTED_SUFFIXES
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+BATCH_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*-[0-9a-f]{12}")
 _IN_PROGRESS = (".tmp", ".part", ".partial", ".crdownload")
 
 
@@ -83,7 +84,13 @@ def archive_batch(source: Path, archive_root: Path, key: str) -> Path:
 
 
 def locate_batch(key: str, inbox: Path, archive_root: Path) -> Path:
-    """The file behind a batch key: the archived copy, else the inbox file with that hash."""
+    """The file behind a batch key: the archived copy, else the inbox file with that hash.
+
+    Partition keys can be added by hand (UI, API), so a key that is not of the form
+    :func:`batch_key` makes is refused before it is joined onto any folder.
+    """
+    if not BATCH_KEY.fullmatch(key):
+        raise FileNotFoundError(f"{key!r} is not a batch key (<safe file name>-<12 hex digits>)")
     archived = archive_root / key
     if archived.is_dir():
         files = [p for p in archived.iterdir() if p.is_file() and not p.name.startswith(".")]

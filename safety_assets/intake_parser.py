@@ -9,6 +9,8 @@ record.
 from __future__ import annotations
 
 import csv
+import datetime
+import decimal
 import gzip
 import io
 import json
@@ -246,7 +248,37 @@ def _read_parquet(path: Path) -> Iterator[RawRow]:
         for batch in parquet.iter_batches(batch_size=4096):
             for payload in batch.to_pylist():
                 number += 1
-                yield RawRow(number, payload)
+                yield _json_native_row(number, payload)
     except Exception as exc:  # corrupt pages: OSError, ArrowInvalid, UnicodeDecodeError, ...
         raise FileParseError(
             f"{path.name}: unreadable Parquet after row {number}: {exc}") from exc
+
+
+def _json_native(value: Any) -> Any:
+    """Parquet values as JSON would carry them, so that a row reads the same whether it is
+    validated straight from the file or from intake's stored JSON copy."""
+    if isinstance(value, dict):
+        return {key: _json_native(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_native(item) for item in value]
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return value
+
+
+def _json_native_row(number: int, payload: dict[str, Any]) -> RawRow:
+    from safety_assets.records import FIELDS
+
+    row = {}
+    for key, value in payload.items():
+        if isinstance(value, bytes | bytearray | memoryview):
+            if key in FIELDS:
+                # Binary is never text: refuse it here, before a JSON copy could stringify it.
+                return RawRow(number, None, f"field '{key}' must be a string, got bytes")
+            value = f"<{len(value)} bytes>"  # an extra column intake ignores anyway
+        row[key] = value
+    return RawRow(number, _json_native(row))

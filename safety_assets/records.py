@@ -52,3 +52,5 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     DEMONSTRATION: ("prompt_id", "response"),
     PREFERENCE: ("prompt_id", "chosen", "rejected", "strength", "axis"),
 }
+# Every field a record of any kind can carry (the rest of a row is ignored).
+FIELDS: frozenset[str] = frozenset({"kind"}.union(*(schema for schema in SCHEMAS.values())))

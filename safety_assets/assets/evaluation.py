@@ -88,6 +88,10 @@ def _size(n_parameters: int | None) -> str:
 def evaluation_models(context: AssetExecutionContext, config: EvalModelsConfig,
                       warehouse: WarehouseResource) -> MaterializeResult:
     registry = ModelStore.registered(warehouse.get())
+    # Every stage descends from the base model, so its profile names the family.
+    base = registry.filter(pl.col("name") == "base_model")
+    local_base = base.height and json.loads(base["config"][0]).get("profile") == "local"
+    family = Path(base["path"][0]).name if local_base else "safety-assets tiny Llama"
     rows = []
     for stage in config.stages:
         found = registry.filter(pl.col("name") == stage)
@@ -95,9 +99,7 @@ def evaluation_models(context: AssetExecutionContext, config: EvalModelsConfig,
             context.log.warning(f"{stage}: not registered yet; not evaluated")
             continue
         record = found.row(0, named=True)
-        rows.append({"name": stage, "family": "safety-assets tiny Llama"
-                     if record["stage"] != "base" or record["n_parameters"] else "local",
-                     "size": _size(record["n_parameters"]),
+        rows.append({"name": stage, "family": family, "size": _size(record["n_parameters"]),
                      "stage": PIPELINE_STAGES.get(stage, stage), "path": record["path"]})
     for local in config.local_models:
         if not (Path(local.path) / "config.json").exists():

@@ -1,0 +1,503 @@
+"""Helpers for the ops tests: batches, the concurrency workers, system packages, the Dagster
+server in a process group, the browser, and a private PostgreSQL cluster.
+
+Everything started here runs in its own process group (or as a child of this process) and
+is stopped by its own id; nothing outside the test's own temporary folders is written except
+what ``apt-get`` and ``pip`` install when a test needs a package that is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import importlib
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_YAML = REPO_ROOT / "dagster_home" / "dagster.yaml"
+VENV_BIN = Path(sys.executable).parent
+LOCATION = "safety_assets.definitions"     # workspace.yaml's python_module entry
+REPOSITORY = "__repository__"              # what a Definitions object is called
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}   # one process per run: faster
+
+# ------------------------------------------------------------------------------- batches
+
+
+def prompt_rows(prefix: str, n: int) -> list[dict[str, Any]]:
+    categories = ["illicit_criminal", "hateful_harmful", "unqualified_advice", "benign"]
+    return [{"kind": "prompt", "id": f"{prefix}-{i}", "text": f"{prefix} question {i}?",
+             "risk_category": categories[i % 4], "attack_vector": "none",
+             "annotator": "ops"} for i in range(n)]
+
+
+def pair_rows(prompt_ids: list[str]) -> list[dict[str, Any]]:
+    return [{"kind": "preference", "prompt_id": pid, "chosen": f"I can't help with {pid}.",
+             "rejected": f"Sure, here is {pid}.", "strength": "better", "axis": "safety",
+             "chosen_safe": True, "rejected_safe": False, "annotator": "ops"}
+            for pid in prompt_ids]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]], bad_lines: int = 0) -> Path:
+    """Rows as JSONL, then ``bad_lines`` lines that intake must quarantine."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(r) for r in rows] + ["{not json"] * bad_lines
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def archive_file(source: Path, archive: Path) -> str:
+    """Put a batch file where intake finds it without the inbox (as if already archived), so
+    that a running inbox sensor has nothing to pick up; returns its batch key."""
+    from safety_assets.inbox import archive_batch, batch_key, sha256_of
+
+    key = batch_key(source.name, sha256_of(source))
+    archive_batch(source, archive, key)
+    return key
+
+
+# ------------------------------------------------------------- concurrency test workers
+# Module-level functions: multiprocessing's spawn start method imports them by name.
+
+
+def intake_worker(name: str, home: str, warehouse: str, inbox: str, archive: str, key: str,
+                  repeats: int, barrier: Any, results: Any) -> None:
+    """Materialize one batch partition ``repeats`` times against the shared warehouse."""
+    report: dict[str, Any] = {"name": name, "runs": [], "error": None}
+    try:
+        from dagster import DagsterInstance, materialize
+
+        from safety_assets.assets.intake import raw_annotations, validated_annotations
+        from safety_assets.resources import AnnotationInbox, WarehouseResource
+
+        resources = {
+            "warehouse": WarehouseResource(path=warehouse),
+            "inbox": AnnotationInbox(path=inbox, archive_path=archive, min_age_seconds=0),
+        }
+        with DagsterInstance.from_config(home) as instance:
+            barrier.wait(timeout=300)
+            report["started"] = time.time()
+            for _ in range(repeats):
+                result = materialize([raw_annotations, validated_annotations],
+                                     partition_key=key, resources=resources,
+                                     instance=instance, raise_on_error=False)
+                failures = [e.message for e in result.all_events if e.is_failure]
+                report["runs"].append({"run_id": result.run_id, "success": result.success,
+                                       "failures": failures})
+            report["finished"] = time.time()
+    except BaseException:  # noqa: B036 - the parent must hear about anything at all
+        report["error"] = traceback.format_exc()
+    results.put(report)
+
+
+def reader_worker(warehouse: str, stop_file: str, barrier: Any, results: Any,
+                  max_seconds: float) -> None:
+    """Read the warehouse again and again while the writers run; record what it sees."""
+    report: dict[str, Any] = {"name": "reader", "snapshots": [], "error": None}
+    try:
+        from safety_assets.warehouse import Warehouse
+
+        store = Warehouse(warehouse)
+        barrier.wait(timeout=300)
+        deadline = time.time() + max_seconds
+        while time.time() < deadline:
+            done = os.path.exists(stop_file)
+            with store.connect() as con:
+                prompts = con.sql("SELECT batch_id, count(*), count(DISTINCT id) FROM prompts "
+                                  "GROUP BY batch_id").fetchall()
+                raw = con.sql("SELECT batch_id, count(*) FROM raw_records "
+                              "GROUP BY batch_id").fetchall()
+                pairs = con.sql("SELECT batch_id, count(*) FROM preference_pairs "
+                                "GROUP BY batch_id").fetchall()
+            report["snapshots"].append({
+                "prompts": {b: [n, d] for b, n, d in prompts},
+                "raw": dict(raw), "pairs": dict(pairs)})
+            if done:
+                break
+            time.sleep(0.02)
+    except BaseException:  # noqa: B036
+        report["error"] = traceback.format_exc()
+    results.put(report)
+
+
+# ------------------------------------------------------------------- packages and tools
+
+_APT_UPDATED = False
+
+
+def ensure_apt(packages: list[str], present: Callable[[], bool]) -> None:
+    """Install Debian packages unless ``present()`` already holds (CI runs as root)."""
+    global _APT_UPDATED
+    if present():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.skip(f"needs {' '.join(packages)}: not installed, and no apt-get as root here")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    lock = ["-o", "DPkg::Lock::Timeout=300"]
+    if not _APT_UPDATED:
+        subprocess.run(["apt-get", *lock, "update", "-q"], env=env, check=False,
+                       stdout=subprocess.DEVNULL, timeout=600)
+        _APT_UPDATED = True
+    done = subprocess.run(["apt-get", *lock, "install", "-y", "-q", "--no-install-recommends",
+                           *packages], env=env, capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 or not present():
+        pytest.fail(f"apt-get install {' '.join(packages)} failed:\n{done.stdout[-3000:]}"
+                    f"\n{done.stderr[-3000:]}")
+
+
+def ensure_pip(module: str, requirements: list[str]) -> None:
+    """Import ``module``, installing ``requirements`` with this interpreter's pip if needed
+    (the ``dev`` extra normally has them already)."""
+    if importlib.util.find_spec(module) is not None:
+        return
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", *requirements],
+                          capture_output=True, text=True, timeout=900)
+    importlib.invalidate_caches()
+    if done.returncode != 0 or importlib.util.find_spec(module) is None:
+        pytest.fail(f"pip install {' '.join(requirements)} failed:\n{done.stderr[-3000:]}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, what: str,
+               interval: float = 0.5, alive: Callable[[], None] | None = None) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        if alive is not None:
+            alive()
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------- a Dagster server
+
+
+def dagster_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a Dagster process whose state all lies under ``home``."""
+    return {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SAFETY_WAREHOUSE": str(home / "warehouse.duckdb"),
+        "SAFETY_INBOX": str(home / "inbox"),
+        "SAFETY_ARCHIVE": str(home / "storage" / "batches"),
+        "SAFETY_MODELS": str(home / "models"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "DAGSTER_DISABLE_TELEMETRY": "1",
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra,
+    }
+
+
+def _own_group_with_default_signals() -> None:
+    """In the child before exec: a session (and process group) of its own, and SIGINT and
+    SIGTERM at their defaults. A shell that starts jobs in the background leaves SIGINT
+    ignored, and dagster dev maps SIGTERM onto SIGINT's handler: it would ignore both."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stop_group(process: subprocess.Popen, grace: float = 60.0) -> None:
+    """Ask the group leader to shut down (dagster dev turns SIGTERM into an orderly stop of
+    the webserver, daemon and code server), then kill whatever of its group is left."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)   # stragglers of our own group only
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+
+
+def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One GraphQL request over plain HTTP (for what DagsterGraphQLClient has no method)."""
+    request = urllib.request.Request(
+        f"{url}/graphql", data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.loads(response.read())
+    if body.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {body['errors']}")
+    return body["data"]
+
+
+_LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
+  name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+_SENSOR = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
+  ... on Sensor { id sensorState { status } } ... on PythonError { message } } }"""
+_STOP_SENSOR = """mutation($id: String) { stopSensor(id: $id) { __typename
+  ... on StopSensorMutationResult { instigationState { status } }
+  ... on PythonError { message } } }"""
+
+
+@dataclass
+class DagsterServer:
+    """``dagster dev`` (webserver, daemon, code server) on a free loopback port, in its own
+    process group, its state under ``home``."""
+
+    home: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 180.0) -> DagsterServer:
+        self.log_path = self.home / "dagster-dev.log"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
+             "-p", str(self.port)],
+            cwd=REPO_ROOT, env=dagster_env(self.home), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, preexec_fn=_own_group_with_default_signals)
+        log.close()
+        wait_until(self._location_loaded, timeout, "the code location to load in dagster dev",
+                   interval=1.0, alive=self._alive)
+        return self
+
+    def _alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"dagster dev exited with {self.process.returncode}:\n"
+                               f"{self.log_tail()}")
+
+    def _location_loaded(self) -> bool:
+        try:
+            data = graphql(self.url, _LOCATIONS)
+        except (urllib.error.URLError, ConnectionError, TimeoutError, RuntimeError):
+            return False
+        entries = data["workspaceOrError"].get("locationEntries") or []
+        for entry in entries:
+            error = entry.get("locationOrLoadError") or {}
+            if error.get("__typename") == "PythonError":
+                raise RuntimeError(f"code location failed to load: {error['message']}")
+        return any(e["name"] == LOCATION and e["loadStatus"] == "LOADED" for e in entries)
+
+    def stop_sensor(self, name: str) -> str:
+        selector = {"repositoryName": REPOSITORY, "repositoryLocationName": LOCATION,
+                    "sensorName": name}
+        sensor = graphql(self.url, _SENSOR, {"s": selector})["sensorOrError"]
+        assert sensor["__typename"] == "Sensor", sensor
+        stopped = graphql(self.url, _STOP_SENSOR, {"id": sensor["id"]})["stopSensor"]
+        assert stopped["__typename"] == "StopSensorMutationResult", stopped
+        return stopped["instigationState"]["status"]
+
+    def log_tail(self, chars: int = 6000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process)
+
+    def __enter__(self) -> DagsterServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_for_runs(client: Any, run_ids: list[str], timeout: float,
+                  server: DagsterServer | None = None) -> dict[str, str]:
+    """Poll DagsterGraphQLClient until every run has finished; run id -> status name."""
+    finished = {"SUCCESS", "FAILURE", "CANCELED"}
+    statuses: dict[str, str] = {}
+
+    def all_done() -> bool:
+        for run_id in run_ids:
+            if statuses.get(run_id) not in finished:
+                statuses[run_id] = client.get_run_status(run_id).value
+        return all(s in finished for s in statuses.values())
+
+    try:
+        wait_until(all_done, timeout, f"runs {run_ids}", interval=1.0,
+                   alive=server._alive if server else None)
+    except TimeoutError as error:
+        tail = server.log_tail() if server else ""
+        raise TimeoutError(f"{error}; statuses {statuses}\n{tail}") from error
+    return statuses
+
+
+# -------------------------------------------------------------------------- the browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--window-size=1600,1000"]
+
+
+def ensure_browser() -> None:
+    ensure_apt(["chromium", "chromium-driver"],
+               lambda: os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK))
+    ensure_pip("selenium", ["selenium>=4.51"])
+
+
+@contextlib.contextmanager
+def headless_chromium(profile_dir: Path) -> Iterator[Any]:
+    """Debian's Chromium through its own chromedriver: Selenium Manager is never asked to
+    find (or download) a browser or a driver."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}"]:
+        options.add_argument(flag)
+    service = Service(executable_path=CHROMEDRIVER,
+                      log_output=str(profile_dir.parent / "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=options)
+    try:
+        driver.set_page_load_timeout(60)
+        yield driver
+    finally:
+        driver.quit()
+
+
+# ------------------------------------------------------------------ a private PostgreSQL
+
+
+def postgres_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    return Path(found[-1]).parent if found else None
+
+
+def ensure_postgres() -> Path:
+    ensure_apt(["postgresql"], lambda: postgres_bin() is not None)
+    path = postgres_bin()
+    assert path is not None
+    return path
+
+
+@dataclass
+class PostgresCluster:
+    """A throw-away cluster on 127.0.0.1:<free port> in a temp folder, run as the
+    ``postgres`` user when we are root (PostgreSQL refuses to run as root)."""
+
+    bin_dir: Path
+    port: int = field(default_factory=free_port)
+    user: str = "dagster"
+    password: str = field(default_factory=lambda: secrets.token_hex(12))
+    db_name: str = "dagster"
+    root: Path | None = None
+
+    def _as_owner(self, argv: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+    def _run(self, argv: list[str]) -> None:
+        done = subprocess.run(self._as_owner(argv), capture_output=True, text=True,
+                              timeout=180, cwd="/")
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n"
+                               f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+
+    def start(self) -> PostgresCluster:
+        # Not under pytest's tmp dir (nor $TMPDIR): those may be private to root, and the
+        # server runs as postgres.
+        self.root = Path(tempfile.mkdtemp(prefix="ops-pg-",
+                                          dir="/tmp" if os.geteuid() == 0 else None))
+        superuser_pw = self.root / "pwfile"
+        superuser_pw.write_text(self.password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+            shutil.chown(superuser_pw, "postgres", "postgres")
+        os.chmod(self.root, 0o700)
+        data = self.root / "data"
+        self._run([str(self.bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
+                   "--auth-local=peer", "--auth-host=scram-sha-256",
+                   f"--pwfile={superuser_pw}", "-E", "UTF8", "--no-locale", "--no-sync"])
+        options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
+                   f"-c unix_socket_directories={self.root} -c fsync=off "
+                   f"-c synchronous_commit=off -c full_page_writes=off")
+        self._run([str(self.bin_dir / "pg_ctl"), "-D", str(data), "-l",
+                   str(self.root / "server.log"), "-o", options, "-w", "-t", "60", "start"])
+        import psycopg2
+
+        with contextlib.closing(psycopg2.connect(
+                host="127.0.0.1", port=self.port, user="postgres", password=self.password,
+                dbname="postgres")) as con:
+            con.autocommit = True
+            with con.cursor() as cur:
+                cur.execute(f"CREATE ROLE {self.user} LOGIN PASSWORD %s", [self.password])
+                cur.execute(f"CREATE DATABASE {self.db_name} OWNER {self.user}")
+        return self
+
+    def connect(self) -> Any:
+        import psycopg2
+
+        return psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user,
+                                password=self.password, dbname=self.db_name)
+
+    def storage_config(self) -> dict[str, Any]:
+        # SQLAlchemy 2.1 maps a bare "postgresql://" URL to psycopg 3, which dagster-postgres
+        # does not install (it depends on psycopg2-binary): name the driver.
+        return {"postgres": {"postgres_db": {
+            "username": self.user, "password": self.password, "hostname": "127.0.0.1",
+            "db_name": self.db_name, "port": self.port, "scheme": "postgresql+psycopg2"}}}
+
+    def stop(self) -> None:
+        if self.root is None:
+            return
+        data = self.root / "data"
+        if (data / "postmaster.pid").exists():
+            with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+                self._run([str(self.bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w",
+                           "-t", "60", "stop"])
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> PostgresCluster:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def instance_yaml_with(home: Path, **sections: Any) -> Path:
+    """The project's dagster.yaml (its run queue and limits) plus ``sections``, in ``home``."""
+    import yaml
+
+    config = yaml.safe_load(INSTANCE_YAML.read_text()) or {}
+    config.update(sections)
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
