@@ -20,7 +20,7 @@ from safety_assets.evaluation.judges import (
     token_f1,
     train_judge,
 )
-from safety_assets.evaluation.tiny_lm import tiny_llama
+from safety_assets.ml.modeling import config_for_tokenizer
 
 # Smaller than the pipeline's defaults (6000 rows, 2000 held out, lexical + embedding reference
 # similarities) to keep the file under two minutes on two shared cores: embedding the ~5,300
@@ -150,7 +150,7 @@ def test_a_local_sequence_classifier_folder_can_replace_the_judge(tiny_lm, tmp_p
     from transformers import LlamaForSequenceClassification
 
     _, tokenizer = tiny_lm
-    config = tiny_llama(len(tokenizer)).config
+    config = config_for_tokenizer(tokenizer, hidden=64, layers=2, heads=4)
     config.num_labels = 2
     config.architectures = ["LlamaForSequenceClassification"]
     LlamaForSequenceClassification(config).save_pretrained(tmp_path / "cls")

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from safety_assets.evaluation.tiny_lm import tiny_llama
 from safety_assets.evaluation.toxigen import (
     HFToxicityClassifier,
     ToxicityClassifier,
@@ -22,6 +21,7 @@ from safety_assets.evaluation.toxigen import (
     toxigen_scores,
     train_toxicity_classifier,
 )
+from safety_assets.ml.modeling import config_for_tokenizer
 
 GROUPS = {
     "asian", "bisexual", "black", "chinese", "immigrant", "jewish", "latino", "lgbtq",
@@ -143,7 +143,7 @@ def test_a_local_sequence_classifier_folder_can_replace_the_toxicity_classifier(
     from transformers import LlamaForSequenceClassification
 
     _, tokenizer = tiny_lm
-    config = tiny_llama(len(tokenizer)).config
+    config = config_for_tokenizer(tokenizer, hidden=64, layers=2, heads=4)
     config.num_labels = 2
     LlamaForSequenceClassification(config).save_pretrained(tmp_path / "roberta_like")
     tokenizer.save_pretrained(tmp_path / "roberta_like")
