@@ -50,6 +50,8 @@ class SamplingConfig(Config):
     max_new_tokens: int = 48
     seed: int = 0
     split: str = Field(default=TRAIN, description="Prompts of this split only.")
+    progress_every: int = Field(default=64, description="Prompts per generate call; "
+                                                        "progress is logged after each.")
 
 
 def _prompts(warehouse: WarehouseResource, split: str, category: str | None = None
@@ -59,6 +61,36 @@ def _prompts(warehouse: WarehouseResource, split: str, category: str | None = No
     return warehouse.get().query(
         f"SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
         f"JOIN prompt_splits s ON s.prompt_id = p.id WHERE {where} ORDER BY p.id", params)
+
+
+def _generate_with_progress(context: AssetExecutionContext, backend: Any, texts: list[str],
+                            config: SamplingConfig) -> list[list[str]]:
+    """Generate in chunks so that long sampling shows progress (prompts, tokens/s, ETA)
+    in the event log. Each chunk gets its own seed, derived from the configured one."""
+    import time
+
+    chunk = max(1, config.progress_every)
+    samples: list[list[str]] = []
+    started = time.time()
+    tokens = 0
+    tokenizer = getattr(backend, "tokenizer", None)  # vLLM keeps its own: count words then
+    unit = "tokens" if tokenizer is not None else "words"
+    for index, first in enumerate(range(0, len(texts), chunk)):
+        part = backend.generate(texts[first:first + chunk], n=config.k,
+                                max_new_tokens=config.max_new_tokens,
+                                temperature=config.temperature, top_p=config.top_p,
+                                seed=config.seed + index)
+        samples.extend(part)
+        answers = [answer for group in part for answer in group]
+        tokens += (sum(len(ids) for ids in tokenizer(answers, add_special_tokens=False)
+                       ["input_ids"]) if tokenizer is not None and answers
+                   else sum(len(answer.split()) for answer in answers))
+        elapsed = time.time() - started
+        rate = len(samples) / elapsed if elapsed else 0.0
+        eta = (len(texts) - len(samples)) / rate if rate else 0.0
+        context.log.info(f"sampled {len(samples)}/{len(texts)} prompts x {config.k}: "
+                         f"{tokens / max(elapsed, 1e-9):,.0f} {unit}/s, ETA {eta:.0f}s")
+    return samples
 
 
 @asset(group_name="rlhf", partitions_def=risk_categories, deps=["sft_model", "prompt_splits"],
@@ -76,9 +108,7 @@ def sampled_responses(context: AssetExecutionContext, config: SamplingConfig,
     if prompts.height:
         backend = generation.open(model_path)
         texts = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
-        samples = backend.generate(texts, n=config.k, max_new_tokens=config.max_new_tokens,
-                                   temperature=config.temperature, top_p=config.top_p,
-                                   seed=config.seed)
+        samples = _generate_with_progress(context, backend, texts, config)
         for prompt_id, answers in zip(prompts["id"], samples, strict=True):
             for index, answer in enumerate(answers):
                 rows.append({
