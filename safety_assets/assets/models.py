@@ -104,7 +104,7 @@ def train_checkpoint(
     tokenizer: str, config: TrainConfig, profile: ModelProfile, launcher: TrainingLauncher,
     store: ModelStore, warehouse: WarehouseResource, parents: dict[str, Any],
     extra_spec: dict[str, Any] | None = None,
-) -> tuple[Path, dict[str, Any], MaterializeResult]:
+) -> MaterializeResult:
     """Stage data, launch the trainer through Pipes (unless this exact job already
     finished), register the checkpoint, and build the materialization."""
     if not train_rows:
@@ -167,7 +167,7 @@ def train_checkpoint(
     curve = job / "loss_curve.png"
     if curve.exists():
         metadata["loss_curve"] = MetadataValue.md(markdown_image(curve, f"{name} loss"))
-    return model_dir, metrics, MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=metadata)
 
 
 def _batches(frame: pl.DataFrame) -> list[str]:
@@ -238,13 +238,12 @@ def base_model(context: AssetExecutionContext, config: BaseModelConfig, profile:
         return MaterializeResult(metadata={"model_dir": MetadataValue.path(str(path)),
                                            "profile": "local"})
     texts = _corpus_lines() + _training_texts(warehouse)
-    _, _, result = train_checkpoint(
+    return train_checkpoint(
         context, name="base_model", stage="base", task="pretrain",
         train_rows=[{"text": t} for t in texts], eval_rows=[], init_from="scratch",
         tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
         launcher=launcher, store=store, warehouse=warehouse,
         parents={"corpus": str(CORPUS.name), "sft_mixture_split": TRAIN})
-    return result
 
 
 def _sft_rows(warehouse: WarehouseResource, split: str) -> list[dict[str, Any]]:
@@ -262,14 +261,13 @@ def sft_model(context: AssetExecutionContext, config: SFTConfig, profile: ModelP
               warehouse: WarehouseResource) -> MaterializeResult:
     store = model_store.get()
     mixture = warehouse.get().table("sft_mixture")
-    _, _, result = train_checkpoint(
+    return train_checkpoint(
         context, name="sft_model", stage="sft", task="sft",
         train_rows=_sft_rows(warehouse, TRAIN), eval_rows=_sft_rows(warehouse, HELD_OUT),
         init_from=str(store.path_of(warehouse.get(), "base_model")),
         tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
         launcher=launcher, store=store, warehouse=warehouse,
         parents={"base_model": "base_model", "sft_mixture": _batches(mixture)})
-    return result
 
 
 def _rm_rows(warehouse: WarehouseResource, rm: str, split: str) -> list[dict[str, Any]]:
@@ -288,7 +286,7 @@ def _reward_model(rm: str, context: AssetExecutionContext, config: RewardModelCo
     store = model_store.get()
     name = f"{rm}_reward_model"
     pairs = warehouse.get().query("SELECT batch_id FROM reward_model_pairs WHERE rm = ?", [rm])
-    _, _, result = train_checkpoint(
+    return train_checkpoint(
         context, name=name, stage="reward", task="reward",
         train_rows=_rm_rows(warehouse, rm, TRAIN), eval_rows=_rm_rows(warehouse, rm, HELD_OUT),
         init_from=str(store.path_of(warehouse.get(), "sft_model")),
@@ -296,7 +294,6 @@ def _reward_model(rm: str, context: AssetExecutionContext, config: RewardModelCo
         launcher=launcher, store=store, warehouse=warehouse,
         parents={"sft_model": "sft_model", f"{rm}_rm_pairs": _batches(pairs)},
         extra_spec={"margin_table": config.margin_table})
-    return result
 
 
 @asset(group_name="reward", deps=[sft_model, "helpfulness_rm_pairs"], kinds={"pytorch"},

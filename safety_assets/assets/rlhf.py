@@ -285,14 +285,13 @@ def rejection_sampled_model(context: AssetExecutionContext, config: SFTConfig,
     data = warehouse.get().table("rejection_sampling_dataset")
     rows = [{"prompt": r["text"], "history": r["history"], "response": r["response"]}
             for r in data.iter_rows(named=True) if r["response"].strip()]
-    _, _, result = train_checkpoint(
+    return train_checkpoint(
         context, name="rejection_sampled_model", stage="rejection_sampling", task="sft",
         train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
                                                                    "sft_model")),
         tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
         launcher=launcher, store=store, warehouse=warehouse,
         parents={"sft_model": "sft_model", "rejection_sampling_dataset": data.height})
-    return result
 
 
 class PPOAssetConfig(Config):
@@ -466,11 +465,10 @@ def distilled_model(context: AssetExecutionContext, config: SFTConfig, profile: 
     rows = [{"prompt": r["text"], "history": r["history"],
              "response": r["answer_with_preprompt"]}
             for r in data.iter_rows(named=True) if r["answer_with_preprompt"].strip()]
-    _, _, result = train_checkpoint(
+    return train_checkpoint(
         context, name="distilled_model", stage="distillation", task="sft",
         train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
                                                                    "ppo_model")),
         tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
         launcher=launcher, store=store, warehouse=warehouse,
         parents={"ppo_model": "ppo_model", "context_distillation_kept": data.height})
-    return result
