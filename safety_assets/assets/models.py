@@ -23,6 +23,7 @@ from dagster import (
 from pydantic import Field
 
 from safety_assets.assets.metadata import markdown_table
+from safety_assets.ml.data import write_jsonl
 from safety_assets.ml.trainer import TrainSpec
 from safety_assets.model_store import ModelStore, hash_files
 from safety_assets.plots import grouped_bars, markdown_image
@@ -90,14 +91,6 @@ class RewardModelConfig(TrainConfig):
     margin_table: str = Field(default="large", description="large (3,2,1,0) | small | none")
 
 
-def _write_jsonl(rows: list[dict[str, Any]], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return path
-
-
 def train_checkpoint(
     context: AssetExecutionContext, *, name: str, stage: str, task: str,
     train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]], init_from: str,
@@ -110,8 +103,13 @@ def train_checkpoint(
     if not train_rows:
         raise ValueError(f"{name}: no training rows; materialize the upstream datasets first")
     staging = store.root / name / "_staging"
-    train_path = _write_jsonl(train_rows, staging / "train.jsonl")
-    eval_path = _write_jsonl(eval_rows, staging / "eval.jsonl") if eval_rows else None
+    staging.mkdir(parents=True, exist_ok=True)
+    train_path = staging / "train.jsonl"
+    write_jsonl(train_rows, train_path)
+    eval_path = None
+    if eval_rows:
+        eval_path = staging / "eval.jsonl"
+        write_jsonl(eval_rows, eval_path)
     fields: dict[str, Any] = {
         "task": task, "init_from": init_from, "tokenizer": tokenizer,
         "profile": profile.profile, "epochs": config.epochs, "max_steps": config.max_steps,
