@@ -6,28 +6,21 @@ import math
 from pathlib import Path
 
 import polars as pl
-import torch
 
 from safety_assets.ml.chat_format import format_prompt
 
 
 def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16) -> list[bool]:
     """For each pair, whether the RM scores the chosen response above the rejected one."""
-    from safety_assets.ml.modeling import load_reward_model
-    from safety_assets.ml.tokenizer import load_tokenizer
-    from safety_assets.rlhf.generation import score_responses
+    from safety_assets.rlhf.generation import reward_model_scorer
 
     if pairs.height == 0:
         return []
-    tokenizer = load_tokenizer(model_dir, padding_side="right")
-    model = load_reward_model(model_dir, device="cpu").eval()
+    score = reward_model_scorer(model_dir, batch_size=batch_size)
     prompts = [format_prompt(r["text"], r["history"]) for r in pairs.iter_rows(named=True)]
-    with torch.no_grad():
-        chosen = score_responses(model, tokenizer, prompts, pairs["chosen"].to_list(),
-                                 batch_size=batch_size)
-        rejected = score_responses(model, tokenizer, prompts, pairs["rejected"].to_list(),
-                                   batch_size=batch_size)
-    return (torch.as_tensor(chosen) > torch.as_tensor(rejected)).tolist()
+    chosen = score(prompts, pairs["chosen"].to_list())
+    rejected = score(prompts, pairs["rejected"].to_list())
+    return (chosen > rejected).tolist()
 
 
 def accuracy_table(scored: pl.DataFrame) -> pl.DataFrame:

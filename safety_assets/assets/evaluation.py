@@ -312,9 +312,7 @@ def _run_toxigen(config: BenchmarkConfig, generate, classifier_dir: Path, paths
 def _run_safety(config: BenchmarkConfig, generate, store: ModelStore,
                 warehouse: WarehouseResource) -> tuple[dict, pl.DataFrame]:
     from safety_assets.evaluation import violation_rates, violations_frame
-    from safety_assets.ml.modeling import load_reward_model
-    from safety_assets.ml.tokenizer import load_tokenizer
-    from safety_assets.rlhf.generation import probs, score_responses
+    from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     prompts = warehouse.get().query(
         "SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
@@ -327,10 +325,8 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStore,
     answers = generate(chat)
     scored = {}
     for rm in ("safety", "helpfulness"):
-        path = store.path_of(warehouse.get(), f"{rm}_reward_model")
-        model = load_reward_model(path, device="cpu").eval()
-        scored[rm] = probs(score_responses(model, load_tokenizer(path, padding_side="right"),
-                                           chat, answers)).tolist()
+        score = reward_model_scorer(store.path_of(warehouse.get(), f"{rm}_reward_model"))
+        scored[rm] = probs(score(chat, answers)).tolist()
     frame = violations_frame(prompts["risk_category"].to_list(),
                              prompts["attack_vector"].to_list(), scored["safety"],
                              scored["helpfulness"], prompts["id"].to_list())

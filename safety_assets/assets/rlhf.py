@@ -140,9 +140,7 @@ def sampled_responses(context: AssetExecutionContext, config: SamplingConfig,
        description="Safety and helpfulness RM scores of every sample, and the combined reward.")
 def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResource,
                   warehouse: WarehouseResource) -> MaterializeResult:
-    from safety_assets.ml.modeling import load_reward_model
-    from safety_assets.ml.tokenizer import load_tokenizer
-    from safety_assets.rlhf.generation import probs, score_responses
+    from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     category = context.partition_key
     samples = warehouse.get().query(
@@ -153,11 +151,9 @@ def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResourc
     if samples.height:
         prompts = [format_prompt(r["text"], r["history"]) for r in samples.iter_rows(named=True)]
         for rm in ("safety", "helpfulness"):
-            path = model_store.get().path_of(warehouse.get(), f"{rm}_reward_model")
-            model = load_reward_model(path, device="cpu").eval()
-            tokenizer = load_tokenizer(path, padding_side="right")
-            scores[rm] = score_responses(model, tokenizer, prompts,
-                                         samples["response"].to_list()).tolist()
+            score = reward_model_scorer(
+                model_store.get().path_of(warehouse.get(), f"{rm}_reward_model"))
+            scores[rm] = score(prompts, samples["response"].to_list()).tolist()
     adversarial = is_adversarial(category)
     safety = pl.Series(scores.get("safety", []), dtype=pl.Float64)
     helpful = pl.Series(scores.get("helpfulness", []), dtype=pl.Float64)
@@ -392,9 +388,7 @@ def context_distillation_dataset(config: DistillationConfig,
                                  generation: GenerationBackendResource,
                                  model_store: ModelStoreResource,
                                  warehouse: WarehouseResource) -> MaterializeResult:
-    from safety_assets.ml.modeling import load_reward_model
-    from safety_assets.ml.tokenizer import load_tokenizer
-    from safety_assets.rlhf.generation import score_responses
+    from safety_assets.rlhf.generation import reward_model_scorer
 
     store = model_store.get()
     prompts = _prompts(warehouse, TRAIN).filter(
@@ -408,12 +402,10 @@ def context_distillation_dataset(config: DistillationConfig,
                 "temperature": config.temperature, "top_p": 1.0, "seed": config.seed}
     with_answers = [s[0] for s in backend.generate(preprompted, **settings)]
     without_answers = [s[0] for s in backend.generate(plain, **settings)]
-    rm_path = store.path_of(warehouse.get(), "safety_reward_model")
-    rm = load_reward_model(rm_path, device="cpu").eval()
-    tokenizer = load_tokenizer(rm_path, padding_side="right")
+    safety_score = reward_model_scorer(store.path_of(warehouse.get(), "safety_reward_model"))
     # The RM judges both answers as answers to the prompt *without* the preprompt.
-    score_with = score_responses(rm, tokenizer, plain, with_answers)
-    score_without = score_responses(rm, tokenizer, plain, without_answers)
+    score_with = safety_score(plain, with_answers)
+    score_without = safety_score(plain, without_answers)
     keep = selection.targeted_distillation_keep(score_with, score_without, config.margin)
     frame = pl.DataFrame({
         "prompt_id": prompts["id"], "text": prompts["text"], "history": prompts["history"],

@@ -433,3 +433,20 @@ __all__ = [
     "truncate_at_eos",
     "vllm_available",
 ]
+
+
+def reward_model_scorer(
+    path: str | Path, device: str | torch.device | None = "cpu", batch_size: int = 16
+) -> Callable[[Sequence[str], Sequence[str]], torch.Tensor]:
+    """Load a saved reward model and its tokenizer once; the returned function gives the RM's
+    scalar outputs for (prompt, response) pairs (:func:`probs` turns them into R in (0, 1))."""
+    from safety_assets.ml.modeling import load_reward_model
+    from safety_assets.ml.tokenizer import load_tokenizer
+
+    model = load_reward_model(path, device=device).eval()
+    tokenizer = load_tokenizer(path, padding_side="right")
+
+    def score(prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
+        return score_responses(model, tokenizer, prompts, responses, batch_size=batch_size)
+
+    return score

@@ -44,9 +44,9 @@ def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
 def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     import torch
 
-    from safety_assets.ml.modeling import load_causal_lm, load_reward_model
+    from safety_assets.ml.modeling import load_causal_lm
     from safety_assets.ml.tokenizer import load_tokenizer
-    from safety_assets.rlhf.generation import probs, score_responses
+    from safety_assets.rlhf.generation import probs, reward_model_scorer
     from safety_assets.rlhf.ppo import PPOConfig, train_ppo
     from safety_assets.rlhf.reward_rules import make_combined_reward_fn
 
@@ -54,17 +54,10 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     policy_dir = Path(spec["policy"])
     tokenizer = load_tokenizer(policy_dir, padding_side="left")
     policy = load_causal_lm(policy_dir, dtype="float32", device=spec.get("device"))
-    scorers = {}
-    for name in ("safety", "helpfulness"):
-        rm_dir = Path(spec[f"{name}_rm"])
-        model = load_reward_model(rm_dir, device=spec.get("device")).eval()
-        rm_tokenizer = load_tokenizer(rm_dir, padding_side="right")
-        scorers[name] = (model, rm_tokenizer)
-
     def scorer(name: str):
-        model, rm_tokenizer = scorers[name]
-        return lambda prompts, responses: probs(score_responses(
-            model, rm_tokenizer, prompts, responses, batch_size=32))
+        score = reward_model_scorer(spec[f"{name}_rm"], device=spec.get("device"),
+                                    batch_size=32)
+        return lambda prompts, responses: probs(score(prompts, responses))
 
     prompts = [p["prompt"] for p in spec["prompts"]]
     adversarial = {p["prompt"]: bool(p["adversarial"]) for p in spec["prompts"]}
