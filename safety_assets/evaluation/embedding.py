@@ -205,6 +205,42 @@ def ensure_padding(tokenizer: Any, model: Any) -> None:
         model.config.pad_token_id = tokenizer.pad_token_id
 
 
+class LocalSequenceClassifier:
+    """A local Hugging Face sequence-classifier folder read in batches: the probability of
+    ``positive_label`` per text (a sigmoid when the model has a single output)."""
+
+    def __init__(
+        self, folder: str | Path, *, positive_label: int = 1, batch_size: int = 32,
+        max_length: int = 512, device: str = "cpu",
+    ) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            str(folder), local_files_only=True
+        ).to(device).eval()
+        ensure_padding(self.tokenizer, self.model)
+        self.positive_label = positive_label
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.device = device
+
+    @torch.no_grad()
+    def positive_probs(self, texts: Sequence[str]) -> list[float]:
+        out: list[float] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = self.tokenizer(list(texts[start : start + self.batch_size]), padding=True,
+                                   truncation=True, max_length=self.max_length,
+                                   return_tensors="pt").to(self.device)
+            logits = self.model(**batch).logits.float()
+            if logits.shape[-1] == 1:
+                probs = torch.sigmoid(logits[:, 0])
+            else:
+                probs = torch.softmax(logits, dim=-1)[:, self.positive_label]
+            out.extend(float(p) for p in probs)
+        return out
+
+
 def group_split(
     groups: Sequence[Hashable], test_fraction: float, seed: int
 ) -> tuple[list[int], list[int]]:

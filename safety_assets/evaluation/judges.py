@@ -44,8 +44,8 @@ from safety_assets.evaluation.embedding import (
     ClassifierHead,
     HeadConfig,
     HeldOutMetrics,
+    LocalSequenceClassifier,
     TextEncoder,
-    ensure_padding,
     group_split,
     held_out_metrics,
     load_head,
@@ -373,35 +373,15 @@ class HFClassifierJudge:
         self, folder: str | Path, kind: str, *, positive_label: int = 1, threshold: float = 0.5,
         batch_size: int = 16, max_length: int = 512, device: str = "cpu",
     ) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
         self.kind = _check_kind(kind)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            str(folder), local_files_only=True
-        ).to(device).eval()
-        ensure_padding(self.tokenizer, self.model)
-        self.positive_label = positive_label
+        self.classifier = LocalSequenceClassifier(
+            folder, positive_label=positive_label, batch_size=batch_size,
+            max_length=max_length, device=device)
         self.threshold = threshold
-        self.batch_size = batch_size
-        self.max_length = max_length
-        self.device = device
 
-    @torch.no_grad()
     def predict_proba(self, questions: Sequence[str], answers: Sequence[str]) -> list[float]:
-        texts = [judge_prompt(q, a, self.kind) for q, a in zip(questions, answers, strict=True)]
-        out: list[float] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = self.tokenizer(texts[start : start + self.batch_size], padding=True,
-                                   truncation=True, max_length=self.max_length,
-                                   return_tensors="pt").to(self.device)
-            logits = self.model(**batch).logits.float()
-            if logits.shape[-1] == 1:
-                probs = torch.sigmoid(logits[:, 0])
-            else:
-                probs = torch.softmax(logits, dim=-1)[:, self.positive_label]
-            out.extend(float(p) for p in probs)
-        return out
+        return self.classifier.positive_probs(
+            [judge_prompt(q, a, self.kind) for q, a in zip(questions, answers, strict=True)])
 
     def predict(self, questions: Sequence[str], answers: Sequence[str]) -> list[bool]:
         return [p >= self.threshold for p in self.predict_proba(questions, answers)]

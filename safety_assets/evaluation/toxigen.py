@@ -34,14 +34,13 @@ from typing import Any, Protocol
 
 import numpy as np
 import polars as pl
-import torch
 
 from safety_assets.evaluation.embedding import (
     ClassifierHead,
     HeadConfig,
     HeldOutMetrics,
+    LocalSequenceClassifier,
     TextEncoder,
-    ensure_padding,
     group_split,
     held_out_metrics,
     load_head,
@@ -273,33 +272,13 @@ class HFToxicityClassifier:
         self, folder: str | Path, *, toxic_label: int = 1, threshold: float = 0.5,
         batch_size: int = 32, max_length: int = 512, device: str = "cpu",
     ) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            str(folder), local_files_only=True
-        ).to(device).eval()
-        ensure_padding(self.tokenizer, self.model)
-        self.toxic_label = toxic_label
+        self.classifier = LocalSequenceClassifier(
+            folder, positive_label=toxic_label, batch_size=batch_size, max_length=max_length,
+            device=device)
         self.threshold = threshold
-        self.batch_size = batch_size
-        self.max_length = max_length
-        self.device = device
 
-    @torch.no_grad()
     def predict_proba(self, texts: Sequence[str]) -> list[float]:
-        out: list[float] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = self.tokenizer(list(texts[start : start + self.batch_size]), padding=True,
-                                   truncation=True, max_length=self.max_length,
-                                   return_tensors="pt").to(self.device)
-            logits = self.model(**batch).logits.float()
-            if logits.shape[-1] == 1:
-                probs = torch.sigmoid(logits[:, 0])
-            else:
-                probs = torch.softmax(logits, dim=-1)[:, self.toxic_label]
-            out.extend(float(p) for p in probs)
-        return out
+        return self.classifier.positive_probs(texts)
 
     def predict(self, texts: Sequence[str]) -> list[bool]:
         return [p >= self.threshold for p in self.predict_proba(texts)]
