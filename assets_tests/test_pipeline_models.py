@@ -213,3 +213,55 @@ def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain)
     assert table["stage"].to_list() == ["pretrained", "context_distillation"]
     meta = _metadata(chain["report"], "safety_benchmark_table")
     assert "TruthfulQA" in meta["table"] and "ToxiGen" in meta["table"]
+
+
+def _sample(chain, key: str, **config):
+    return materialize([rlhf.sampled_responses, rlhf.reward_scores], partition_key=key,
+                       resources=_resources(chain), instance=chain["home"].instance,
+                       run_config={"ops": {"sampled_responses": {"config": {
+                           "k": 4, "max_new_tokens": 12, **config}}}})
+
+
+def _resources(chain) -> dict:
+    root = chain["home"].root
+    return {"warehouse": chain["home"].warehouse,
+            "model_store": ModelStoreResource(path=str(root / "models")),
+            "generation": GenerationBackendResource(batch_size=64)}
+
+
+def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recomputes(chain):
+    store = chain["home"].store
+    key = "illicit_criminal"
+    before = store.query("SELECT * FROM sampled_responses WHERE risk_category = ? "
+                         "ORDER BY prompt_id, sample_index", [key])
+    first = chain["sampling"][key]
+    again = _sample(chain, key)
+    assert again.success
+    for asset in ("sampled_responses", "reward_scores"):
+        old, new = _metadata(first, asset), _metadata(again, asset)
+        assert old["reused"] is False and new["reused"] is True
+        assert new["input_version"] == old["input_version"]
+        assert [event.tags["dagster/data_version"] for event
+                in again.asset_materializations_for_node(asset)] == [old["input_version"]]
+    after = store.query("SELECT * FROM sampled_responses WHERE risk_category = ? "
+                        "ORDER BY prompt_id, sample_index", [key])
+    assert after.equals(before)
+
+    # Another seed is another input: the partition is sampled and scored again.
+    reseeded = _sample(chain, key, seed=7)
+    assert _metadata(reseeded, "sampled_responses")["reused"] is False
+    assert _metadata(reseeded, "reward_scores")["reused"] is False
+    assert store.query("SELECT count(*) n FROM sampled_responses WHERE risk_category = ?",
+                       [key])["n"][0] == before.height
+
+    # Benchmarks: the same model, data and config give the stored result back.
+    partition = MultiPartitionKey({"model": "base_model", "benchmark": "safety"})
+    rerun = materialize(
+        [evaluation.benchmark_results], resources={**_resources(chain),
+                                                   "eval_data": evaluation.EvalDataResource()},
+        instance=chain["home"].instance, partition_key=partition,
+        run_config={"ops": {"benchmark_results": {"config": {
+            "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
+    assert _metadata(rerun, "benchmark_results")["reused"] is True
+    assert _metadata(chain["benchmarks"][("base_model", "safety")],
+                     "benchmark_results")["reused"] is False

@@ -13,6 +13,7 @@ from dagster import (
     AssetExecutionContext,
     Config,
     ConfigurableResource,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -20,7 +21,8 @@ from dagster import (
 )
 from pydantic import Field
 
-from safety_assets.assets.metadata import markdown_table
+from safety_assets import asset_versions as versions
+from safety_assets.assets.metadata import markdown_table, reused_materialization
 from safety_assets.ml.chat_format import format_prompt
 from safety_assets.model_store import ModelStore
 from safety_assets.partitions import eval_models, model_benchmarks
@@ -309,16 +311,19 @@ def _run_toxigen(config: BenchmarkConfig, generate, classifier_dir: Path, paths
     return metrics, generations
 
 
+def _held_out_adversarial() -> tuple[str, list[str]]:
+    return ("SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
+            "JOIN prompt_splits s ON s.prompt_id = p.id JOIN risk_categories c "
+            "ON c.name = p.risk_category WHERE s.split = ? AND c.adversarial ORDER BY p.id",
+            [HELD_OUT])
+
+
 def _run_safety(config: BenchmarkConfig, generate, store: ModelStore,
                 warehouse: WarehouseResource) -> tuple[dict, pl.DataFrame]:
     from safety_assets.evaluation import violation_rates, violations_frame
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
-    prompts = warehouse.get().query(
-        "SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
-        "JOIN prompt_splits s ON s.prompt_id = p.id JOIN risk_categories c "
-        "ON c.name = p.risk_category WHERE s.split = ? AND c.adversarial ORDER BY p.id",
-        [HELD_OUT])
+    prompts = warehouse.get().query(*_held_out_adversarial())
     if prompts.height == 0:
         raise ValueError("no held-out adversarial prompts: check prompt_splits")
     chat = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
@@ -347,12 +352,46 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStore,
     return metrics, generations
 
 
+BENCHMARK_CODE_VERSION = "1"
+_RESULTS_IN = "SELECT count(*) FROM benchmark_results WHERE model = ? AND benchmark = ?"
+
+
+def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path,
+                       store: ModelStore, eval_data: EvalDataResource,
+                       generation: GenerationBackendResource, warehouse: WarehouseResource
+                       ) -> str:
+    """Everything one benchmark's result depends on: the model's files, the judges or the
+    classifier and their sources, the benchmark data, the prompts and reward models."""
+    inputs: dict[str, Any] = {}
+    if benchmark == "truthfulqa":
+        judges = store.root / "truthfulqa_judges"
+        sources = (json.loads((judges / "judges.json").read_text())
+                   if (judges / "judges.json").exists() else {})
+        inputs = {"judges": {kind: versions.folder_stamp(path) for kind, path
+                             in sorted(sources.items())},
+                  "data": versions.folder_stamp(eval_data.paths().truthfulqa_csv)}
+    elif benchmark == "toxigen":
+        source = store.root / "toxicity_classifier" / "source.json"
+        inputs = {"classifier": versions.folder_stamp(json.loads(source.read_text())["path"])
+                  if source.exists() else "missing",
+                  "data": versions.folder_stamp(eval_data.paths().toxigen_prompts)}
+    else:
+        inputs = {"prompts": versions.query_digest(warehouse.get(), *_held_out_adversarial()),
+                  "rms": [versions.model_identity(warehouse.get(), f"{rm}_reward_model")
+                          for rm in ("safety", "helpfulness")]}
+    return versions.fingerprint(code=BENCHMARK_CODE_VERSION, benchmark=benchmark,
+                                config=config.model_dump(), backend=generation.model_dump(),
+                                model=versions.folder_stamp(model_path), **inputs)
+
+
 @asset(group_name="eval", partitions_def=model_benchmarks, kinds={"pytorch", "duckdb"},
        deps=[evaluation_models, truthfulqa_judges, toxicity_classifier,
              "safety_reward_model", "helpfulness_reward_model"],
+       code_version=BENCHMARK_CODE_VERSION,
        description="One benchmark for one model: TruthfulQA (% truthful and informative, "
                    "MC1, MC2), ToxiGen (% toxic generations) or safety violations on held-out "
-                   "adversarial prompts (per risk category and attack vector).")
+                   "adversarial prompts (per risk category and attack vector). Reused while "
+                   "the model, judges, data and config are unchanged.")
 def benchmark_results(context: AssetExecutionContext, config: BenchmarkConfig,
                       generation: GenerationBackendResource, eval_data: EvalDataResource,
                       model_store: ModelStoreResource, warehouse: WarehouseResource
@@ -365,6 +404,11 @@ def benchmark_results(context: AssetExecutionContext, config: BenchmarkConfig,
                          f"evaluation_models first")
     model_path = Path(found["path"][0])
     store = model_store.get()
+    version = _benchmark_version(benchmark, config, model_path, store, eval_data, generation,
+                                 warehouse)
+    if versions.is_current(warehouse.get(), "benchmark_results", context.partition_key,
+                           version, _RESULTS_IN, [model_name, benchmark]):
+        return reused_materialization(context, version)
     backend = generation.open(model_path)
 
     def generate(prompts: list[str]) -> list[str]:
@@ -395,6 +439,8 @@ def benchmark_results(context: AssetExecutionContext, config: BenchmarkConfig,
             con.execute(f"DELETE FROM {table} WHERE model = ? AND benchmark = ?",
                         [model_name, benchmark])
             store_.insert(con, table, frame)
+        versions.record(con, "benchmark_results", context.partition_key, version,
+                        results.height, context.run.run_id)
         con.execute("COMMIT")
     headline = results.filter(pl.col("grp") == "all")
     return MaterializeResult(metadata={
@@ -404,7 +450,8 @@ def benchmark_results(context: AssetExecutionContext, config: BenchmarkConfig,
         "items": generations.height,
         "breakdown": markdown_table(results.select("metric", "grp", "value", "n"), 60),
         "examples": markdown_table(generations.select("prompt", "generation", "verdict"), 5),
-    })
+        "input_version": version, "reused": False,
+    }, data_version=DataVersion(version))
 
 
 class ReportConfig(Config):

@@ -4,6 +4,7 @@ Training runs as its own process (`accelerate launch` of safety_assets.ml.train_
 through Dagster Pipes; these assets only prepare the data, launch, and register the result.
 """
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -15,6 +16,7 @@ from dagster import (
     AssetExecutionContext,
     Config,
     ConfigurableResource,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -165,7 +167,9 @@ def train_checkpoint(
     curve = job / "loss_curve.png"
     if curve.exists():
         metadata["loss_curve"] = MetadataValue.md(markdown_image(curve, f"{name} loss"))
-    return MaterializeResult(metadata=metadata)
+    # The job hash covers the training data and the whole spec (the parent checkpoint's
+    # folder included), so it is this checkpoint's data version.
+    return MaterializeResult(metadata=metadata, data_version=DataVersion(data_hash[:24]))
 
 
 def _batches(frame: pl.DataFrame) -> list[str]:
@@ -186,18 +190,27 @@ def chat_tokenizer(profile: ModelProfile, model_store: ModelStoreResource,
                                            "vocab_size": len(tokenizer), "trained": False})
     store = model_store.get()
     texts = _corpus_lines() + _training_texts(warehouse)
-    digest = hash_files([], {"texts": len(texts), "sample": texts[:: max(1, len(texts) // 500)],
-                             "vocab": profile.vocab_size})
+    text_digest = hashlib.sha256()
+    for text in texts:
+        text_digest.update(text.encode())
+        text_digest.update(b"\x00")
+    digest = hash_files([], {"texts": text_digest.hexdigest(), "vocab": profile.vocab_size})
     folder = store.job_dir("chat_tokenizer", digest)
-    tokenizer = train_tokenizer(texts, vocab_size=profile.vocab_size)
-    tokenizer.save_pretrained(str(folder))
+    reused = all((folder / name).exists() for name in ("tokenizer.json",
+                                                          "tokenizer_config.json"))
+    if reused:   # the same texts and vocabulary give the same tokenizer: keep its files
+        tokenizer = load_tokenizer(folder)
+    else:
+        tokenizer = train_tokenizer(texts, vocab_size=profile.vocab_size)
+        tokenizer.save_pretrained(str(folder))
     example = "[INST] How do I bake bread? [/INST]"
     return MaterializeResult(metadata={
         "path": MetadataValue.path(str(folder)),
         "vocab_size": len(tokenizer),
         "training_texts": len(texts),
+        "reused": reused,
         "example": " | ".join(tokenizer.tokenize(example)),
-    })
+    }, data_version=DataVersion(digest[:24]))
 
 
 def _corpus_lines() -> list[str]:

@@ -10,6 +10,7 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     Config,
+    DataVersion,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -17,7 +18,8 @@ from dagster import (
 )
 from pydantic import Field
 
-from safety_assets.assets.metadata import counts, markdown_table
+from safety_assets import asset_versions as versions
+from safety_assets.assets.metadata import counts, markdown_table, reused_materialization
 from safety_assets.assets.models import (
     ModelProfile,
     SFTConfig,
@@ -54,13 +56,16 @@ class SamplingConfig(Config):
                                                         "progress is logged after each.")
 
 
-def _prompts(warehouse: WarehouseResource, split: str, category: str | None = None
-             ) -> pl.DataFrame:
+def _prompts_query(split: str, category: str | None = None) -> tuple[str, list[str]]:
     where = "s.split = ?" + (" AND p.risk_category = ?" if category else "")
     params = [split, category] if category else [split]
-    return warehouse.get().query(
-        f"SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
-        f"JOIN prompt_splits s ON s.prompt_id = p.id WHERE {where} ORDER BY p.id", params)
+    return (f"SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
+            f"JOIN prompt_splits s ON s.prompt_id = p.id WHERE {where} ORDER BY p.id", params)
+
+
+def _prompts(warehouse: WarehouseResource, split: str, category: str | None = None
+             ) -> pl.DataFrame:
+    return warehouse.get().query(*_prompts_query(split, category))
 
 
 def _generate_with_progress(context: AssetExecutionContext, backend: Any, texts: list[str],
@@ -93,17 +98,34 @@ def _generate_with_progress(context: AssetExecutionContext, backend: Any, texts:
     return samples
 
 
+SAMPLING_CODE_VERSION = "1"
+SCORING_CODE_VERSION = "1"
+_SAMPLES_IN = "SELECT count(*) FROM sampled_responses WHERE risk_category = ?"
+_SCORES_IN = "SELECT count(*) FROM reward_scores WHERE risk_category = ?"
+
+
 @asset(group_name="rlhf", partitions_def=risk_categories, deps=["sft_model", "prompt_splits"],
-       kinds={"pytorch", "duckdb"},
-       description="K samples per train prompt of one risk category from the current policy.")
+       kinds={"pytorch", "duckdb"}, code_version=SAMPLING_CODE_VERSION,
+       description="K samples per train prompt of one risk category from the current policy. "
+                   "Reused, not regenerated, while the policy, the prompts, the config and the "
+                   "backend are unchanged.")
 def sampled_responses(context: AssetExecutionContext, config: SamplingConfig,
                       generation: GenerationBackendResource, warehouse: WarehouseResource
                       ) -> MaterializeResult:
     from safety_assets.model_store import ModelStore
 
     category = context.partition_key
+    store = warehouse.get()
+    version = versions.fingerprint(
+        code=SAMPLING_CODE_VERSION, config=config.model_dump(),
+        policy=versions.model_identity(store, config.policy),
+        prompts=versions.query_digest(store, *_prompts_query(config.split, category)),
+        backend=generation.model_dump())
+    if versions.is_current(store, "sampled_responses", category, version, _SAMPLES_IN,
+                           [category]):
+        return reused_materialization(context, version)
     prompts = _prompts(warehouse, config.split, category)
-    model_path = ModelStore.path_of(warehouse.get(), config.policy)
+    model_path = ModelStore.path_of(store, config.policy)
     rows: list[dict[str, Any]] = []
     if prompts.height:
         backend = generation.open(model_path)
@@ -120,30 +142,43 @@ def sampled_responses(context: AssetExecutionContext, config: SamplingConfig,
         "risk_category": pl.String, "prompt_id": pl.String, "sample_index": pl.Int32,
         "response": pl.String, "model": pl.String, "model_path": pl.String,
         "backend": pl.String, "seed": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64})
-    store = warehouse.get()
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM sampled_responses WHERE risk_category = ?", [category])
         store.insert(con, "sampled_responses", frame)
+        versions.record(con, "sampled_responses", category, version, frame.height,
+                        context.run.run_id)
         con.execute("COMMIT")
     empty = frame.filter(pl.col("response").str.strip_chars() == "").height
     return MaterializeResult(metadata={
         "prompts": prompts.height, "samples": frame.height, "k": config.k,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
-    })
+        "input_version": version, "reused": False,
+    }, data_version=DataVersion(version))
 
 
 @asset(group_name="rlhf", partitions_def=risk_categories,
        deps=[sampled_responses, "safety_reward_model", "helpfulness_reward_model"],
-       kinds={"pytorch", "duckdb"},
-       description="Safety and helpfulness RM scores of every sample, and the combined reward.")
+       kinds={"pytorch", "duckdb"}, code_version=SCORING_CODE_VERSION,
+       description="Safety and helpfulness RM scores of every sample, and the combined reward. "
+                   "Reused while the samples and both reward models are unchanged.")
 def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResource,
                   warehouse: WarehouseResource) -> MaterializeResult:
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     category = context.partition_key
-    samples = warehouse.get().query(
+    store = warehouse.get()
+    sampled = versions.recorded(store, "sampled_responses", category)
+    version = versions.fingerprint(
+        code=SCORING_CODE_VERSION, samples=sampled,
+        # The prompts' text is scored too; the samples' version covers it.
+        rms=[versions.model_identity(store, f"{rm}_reward_model")
+             for rm in ("safety", "helpfulness")])
+    if sampled is not None and versions.is_current(store, "reward_scores", category, version,
+                                                   _SCORES_IN, [category]):
+        return reused_materialization(context, version)
+    samples = store.query(
         "SELECT s.prompt_id, s.sample_index, s.response, p.text, p.history "
         "FROM sampled_responses s JOIN prompts p ON p.id = s.prompt_id "
         "WHERE s.risk_category = ? ORDER BY s.prompt_id, s.sample_index", [category])
@@ -173,13 +208,15 @@ def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResourc
     }, schema_overrides={"safety_prob": pl.Float64, "helpful_prob": pl.Float64,
                          "combined_reward": pl.Float64, "risk_category": pl.String,
                          "adversarial": pl.Boolean})
-    store = warehouse.get()
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM reward_scores WHERE risk_category = ?", [category])
         store.insert(con, "reward_scores", frame)
+        versions.record(con, "reward_scores", category, version, frame.height,
+                        context.run.run_id)
         con.execute("COMMIT")
-    metadata: dict[str, Any] = {"samples": frame.height, "adversarial": adversarial}
+    metadata: dict[str, Any] = {"samples": frame.height, "adversarial": adversarial,
+                                "input_version": version, "reused": False}
     if frame.height:
         metadata.update({
             "mean_safety_prob": round(float(frame["safety_prob"].mean()), 4),
@@ -187,7 +224,7 @@ def reward_scores(context: AssetExecutionContext, model_store: ModelStoreResourc
             "share_below_0.15": round(float((frame["safety_prob"] < SAFETY_THRESHOLD).mean()),
                                       4),
         })
-    return MaterializeResult(metadata=metadata)
+    return MaterializeResult(metadata=metadata, data_version=DataVersion(version))
 
 
 class RejectionSamplingConfig(Config):
