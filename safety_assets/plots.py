@@ -3,11 +3,36 @@
 from __future__ import annotations
 
 import base64
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")
+matplotlib.use("Agg")   # no display here; set before pyplot is first imported
+
+
+@contextmanager
+def figure_to(path: str | os.PathLike[str], dpi: int = 90, **subplots: Any
+              ) -> Iterator[tuple[Any, Any]]:
+    """``(figure, axes)`` from ``plt.subplots(**subplots)``; on leaving the block the
+    figure is laid out and written to ``path`` atomically (a reader never sees half a PNG),
+    and always closed."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(**subplots)
+    try:
+        yield figure, axes
+        figure.tight_layout()
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}.png")
+        figure.savefig(tmp, dpi=dpi)
+        os.replace(tmp, out)
+    finally:
+        plt.close(figure)
 
 
 def markdown_image(png: Path, alt: str) -> str:
@@ -19,24 +44,18 @@ def markdown_image(png: Path, alt: str) -> str:
 def grouped_bars(table: dict[str, dict[str, float]], path: Path, title: str,
                  ylabel: str, reference: float | None = None) -> Path:
     """Bars per group (outer key) and series (inner key): e.g. RM accuracy by strength."""
-    import matplotlib.pyplot as plt
-
     groups = list(table)
     series = sorted({name for values in table.values() for name in values})
     width = 0.8 / max(1, len(series))
-    figure, axis = plt.subplots(figsize=(max(6, 1.2 * len(groups) + 2), 4))
-    for index, name in enumerate(series):
-        xs = [g + index * width for g in range(len(groups))]
-        axis.bar(xs, [table[g].get(name, float("nan")) for g in groups], width, label=name)
-    axis.set_xticks([g + width * (len(series) - 1) / 2 for g in range(len(groups))])
-    axis.set_xticklabels(groups, rotation=20, ha="right")
-    if reference is not None:
-        axis.axhline(reference, color="grey", linestyle="--", linewidth=1)
-    axis.set_title(title)
-    axis.set_ylabel(ylabel)
-    axis.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    with figure_to(path, figsize=(max(6, 1.2 * len(groups) + 2), 4)) as (_, axis):
+        for index, name in enumerate(series):
+            xs = [g + index * width for g in range(len(groups))]
+            axis.bar(xs, [table[g].get(name, float("nan")) for g in groups], width, label=name)
+        axis.set_xticks([g + width * (len(series) - 1) / 2 for g in range(len(groups))])
+        axis.set_xticklabels(groups, rotation=20, ha="right")
+        if reference is not None:
+            axis.axhline(reference, color="grey", linestyle="--", linewidth=1)
+        axis.set_title(title)
+        axis.set_ylabel(ylabel)
+        axis.legend()
     return path

@@ -28,7 +28,7 @@ from safety_assets.assets.models import (
 )
 from safety_assets.ml.chat_format import format_prompt
 from safety_assets.partitions import risk_categories
-from safety_assets.plots import markdown_image
+from safety_assets.plots import figure_to, markdown_image
 from safety_assets.resources import (
     GenerationBackendResource,
     ModelStoreResource,
@@ -233,26 +233,17 @@ class RejectionSamplingConfig(Config):
 
 
 def _gain_plot(curve: list[dict[str, Any]], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
     ks = [c["k"] for c in curve]
-    axis.plot(ks, [c["mean_max"] for c in curve], marker="o", label="max of K")
-    axis.plot(ks, [c["mean_median"] for c in curve], marker="o", label="median of K")
-    axis.fill_between(ks, [c["mean_median"] for c in curve], [c["mean_max"] for c in curve],
-                      alpha=0.2)
-    axis.set_xscale("log", base=2)
-    axis.set_xlabel("K samples per prompt")
-    axis.set_ylabel("combined reward R_c")
-    axis.set_title("Rejection sampling: max vs median reward (cf. Figure 7)")
-    axis.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    with figure_to(path, figsize=(6, 4)) as (_, axis):
+        axis.plot(ks, [c["mean_max"] for c in curve], marker="o", label="max of K")
+        axis.plot(ks, [c["mean_median"] for c in curve], marker="o", label="median of K")
+        axis.fill_between(ks, [c["mean_median"] for c in curve],
+                          [c["mean_max"] for c in curve], alpha=0.2)
+        axis.set_xscale("log", base=2)
+        axis.set_xlabel("K samples per prompt")
+        axis.set_ylabel("combined reward R_c")
+        axis.set_title("Rejection sampling: max vs median reward (cf. Figure 7)")
+        axis.legend()
     return path
 
 
@@ -465,21 +456,12 @@ def context_distillation_dataset(config: DistillationConfig,
 
 
 def _delta_histogram(deltas: list[float], path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    axis.hist(deltas, bins=30)
-    axis.axvline(0.0, color="black", linewidth=1)
-    axis.set_xlabel("safety RM score: with preprompt - without")
-    axis.set_ylabel("prompts")
-    axis.set_title("Targeted context distillation keeps the right of 0")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    with figure_to(path, figsize=(6, 3.5)) as (_, axis):
+        axis.hist(deltas, bins=30)
+        axis.axvline(0.0, color="black", linewidth=1)
+        axis.set_xlabel("safety RM score: with preprompt - without")
+        axis.set_ylabel("prompts")
+        axis.set_title("Targeted context distillation keeps the right of 0")
     return path
 
 

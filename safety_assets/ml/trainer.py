@@ -631,30 +631,21 @@ def train(spec: TrainSpec, progress: ProgressFn | None = None) -> dict[str, Any]
 
 
 def save_loss_curve(metrics: Mapping[str, Any], path: str | os.PathLike[str]) -> Path:
-    """A PNG of the per-step training loss (and the held-out loss as a line), via Agg."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """A PNG of the per-step training loss (and the held-out loss as a line)."""
+    from safety_assets.plots import figure_to
 
     steps = [r["step"] for r in metrics.get("losses", [])]
     losses = [r["loss"] for r in metrics.get("losses", [])]
-    figure, axis = plt.subplots(figsize=(7, 4))
-    axis.plot(steps, losses, label="train loss", linewidth=1)
-    if metrics.get("eval_loss") is not None and steps:
-        axis.axhline(metrics["eval_loss"], color="tab:orange", linestyle="--",
-                     label=f"held-out loss {metrics['eval_loss']:.3f}")
     title = f"{metrics.get('task', '')}: {metrics.get('steps', len(steps))} steps"
     if metrics.get("eval_accuracy") is not None:
         title += f", held-out accuracy {metrics['eval_accuracy']:.3f}"
-    axis.set_title(title)
-    axis.set_xlabel("optimiser step")
-    axis.set_ylabel("loss")
-    axis.legend()
-    figure.tight_layout()
-    out = Path(path)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}.png")
-    figure.savefig(tmp, dpi=100)
-    plt.close(figure)
-    os.replace(tmp, out)
-    return out
+    with figure_to(path, dpi=100, figsize=(7, 4)) as (_, axis):
+        axis.plot(steps, losses, label="train loss", linewidth=1)
+        if metrics.get("eval_loss") is not None and steps:
+            axis.axhline(metrics["eval_loss"], color="tab:orange", linestyle="--",
+                         label=f"held-out loss {metrics['eval_loss']:.3f}")
+        axis.set_title(title)
+        axis.set_xlabel("optimiser step")
+        axis.set_ylabel("loss")
+        axis.legend()
+    return Path(path)

@@ -22,22 +22,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
     """Reward, KL and entropy per PPO iteration, one panel each."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from safety_assets.plots import figure_to
 
     steps = list(range(1, len(stats) + 1))
     panels = [("raw_reward", "combined reward R_c"), ("kl", "KL to initial policy"),
               ("entropy", "entropy")]
-    figure, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-    for axis, (key, title) in zip(axes, panels, strict=True):
-        axis.plot(steps, [s.get(key, float("nan")) for s in stats])
-        axis.set_title(title)
-        axis.set_xlabel("PPO iteration")
-    figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
+    with figure_to(path, ncols=3, figsize=(12, 3.5)) as (_, axes):
+        for axis, (key, title) in zip(axes, panels, strict=True):
+            axis.plot(steps, [s.get(key, float("nan")) for s in stats])
+            axis.set_title(title)
+            axis.set_xlabel("PPO iteration")
     return path
 
 
