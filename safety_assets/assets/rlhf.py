@@ -371,7 +371,9 @@ def ppo_model(context: AssetExecutionContext, config: PPOAssetConfig,
     spec["output_dir"] = str(job / "model")
     spec_path = job / "spec.json"
     spec_path.write_text(json.dumps(spec))
-    if not (job / "metrics.json").exists():
+    if (job / "metrics.json").exists():
+        context.log.info(f"ppo_model: this exact job already finished in {job}; not retrained")
+    else:
         launcher.pipes_client().run(
             context=context,
             command=[sys.executable, "-m", "safety_assets.rlhf.ppo_entry", "--spec",
@@ -393,7 +395,7 @@ def ppo_model(context: AssetExecutionContext, config: PPOAssetConfig,
         "wall_time_s": round(metrics["wall_time_s"], 1),
         "training_curves": MetadataValue.md(markdown_image(Path(metrics["stats_plot"]),
                                                            "reward, KL, entropy")),
-    })
+    }, data_version=DataVersion(data_hash[:24]))
 
 
 class DistillationConfig(Config):
