@@ -1,7 +1,10 @@
 """Peak memory of intake against file size: the raw stage (read + store, streamed in chunks)
-and validation (which today holds a whole batch). Prints a table; not a test.
+and validation (the asset's path: raw rows staged in a scratch DuckDB, pass 1 per chunk,
+pass 2 and the partition replacement in SQL, metadata aggregates, GX suites per chunk).
+Each stage runs in a fresh process; ``imports`` is a process that only imports what the
+validation stage imports, the floor under both. Prints a table; not a test.
 
-    python benchmarks/intake.py --sizes-mb 10 50 100
+    python benchmarks/intake.py --sizes-mb 10 100 500
 """
 
 from __future__ import annotations
@@ -15,70 +18,106 @@ import tempfile
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
+import json, resource, sys, tempfile, time
 from pathlib import Path
-import polars as pl
-from safety_assets.assets.intake import _raw_frames, _stored_rows
-from safety_assets.intake_validation import validate_batch
+
+from safety_assets.assets.intake import _partition_metadata
+from safety_assets.intake_store import store_raw_rows, stored_batch_suites, validate_stored_batch
 from safety_assets.warehouse import Warehouse
 
-path, stage, db = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+path, stage, db, chunk_rows = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = Warehouse(db)
 started = time.time()
 rows = 0
 if stage == "raw":
     with store.connect() as con:
-        for frame in _raw_frames(path, "b", 1_000_000):
-            store.insert(con, "raw_records", frame)
-            rows += frame.height
-else:
-    with store.connect() as con:
-        raw = con.sql("SELECT * FROM raw_records WHERE batch_id = 'b' ORDER BY row_number").pl()
-    result = validate_batch(_stored_rows(raw), batch_id="b", source_file=path.name)
-    rows = result.n_rows
+        con.execute("BEGIN TRANSACTION")
+        rows = store_raw_rows(store, con, path, "b", 1_000_000)[0]
+        con.execute("COMMIT")
+elif stage == "validate":
+    with tempfile.TemporaryDirectory(prefix="intake-bench-") as folder:
+        batch = validate_stored_batch(store, "b", Path(folder), chunk_rows=chunk_rows)
+        with store.connect() as con:
+            _partition_metadata(con, batch)
+        suites = stored_batch_suites(batch, chunk_rows=chunk_rows)
+        assert suites.prompts.success and suites.preference_pairs.success, suites
+        rows = batch.n_rows
 print(json.dumps({"rows": rows, "seconds": time.time() - started,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
 def write_file(path: Path, megabytes: int) -> int:
+    """A JSONL batch of about ``megabytes`` MB: prompts, preference pairs answering the
+    previous prompt, demonstrations, and one unreadable line in ten thousand."""
     target = megabytes * 1_000_000
     written = rows = 0
     with open(path, "w", encoding="utf-8") as handle:
         while written < target:
-            line = json.dumps({
-                "kind": "prompt", "id": f"p-{rows:09d}", "risk_category": "benign",
-                "attack_vector": "none", "annotator": "bench",
-                "text": f"Question {rows}: how do I plan a week of healthy meals? " * 6,
-            }) + "\n"
+            rows += 1
+            if rows % 10_000 == 0:
+                line = "{not json\n"
+            elif rows % 10 in (3, 6, 9):
+                line = json.dumps({
+                    # the prompt just before (row 6's neighbour is a demonstration)
+                    "kind": "preference", "prompt_id": f"p-{rows - 1 - (rows % 10 == 6):09d}",
+                    "axis": "safety",
+                    "chosen": f"I can't help with that, but here is a safer idea ({rows}).",
+                    "rejected": f"Sure, here is how ({rows}).", "strength": "better",
+                    "chosen_safe": True, "rejected_safe": rows % 2 == 0,
+                }) + "\n"
+            elif rows % 10 == 5:
+                line = json.dumps({
+                    "kind": "demonstration", "prompt_id": f"p-{rows - 1:09d}",
+                    "response": f"A balanced week of meals starts with a plan ({rows}). " * 4,
+                }) + "\n"
+            else:
+                line = json.dumps({
+                    "kind": "prompt", "id": f"p-{rows:09d}", "risk_category": "benign",
+                    "attack_vector": "none", "annotator": "bench",
+                    "text": f"Question {rows}: how do I plan a week of healthy meals? " * 6,
+                }) + "\n"
             handle.write(line)
             written += len(line)
-            rows += 1
     return rows
 
 
-def measure(path: Path, stage: str, db: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), stage, str(db)],
-                         check=True, capture_output=True, text=True)
+def measure(path: Path, stage: str, db: Path, chunk_rows: int) -> dict[str, float]:
+    if stage == "imports":
+        code = ("import json, resource; import duckdb; import safety_assets.assets.intake; "
+                "print(json.dumps({'rows': 0, 'seconds': 0.0, 'peak_mib': "
+                "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+        command = [sys.executable, "-c", code]
+    else:
+        command = [sys.executable, "-c", CHILD, str(path), stage, str(db), str(chunk_rows)]
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{stage} failed ({out.returncode}):\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes-mb", type=int, nargs="+", default=[10, 50, 100])
+    parser.add_argument("--sizes-mb", type=int, nargs="+", default=[10, 100, 500])
+    parser.add_argument("--chunk-rows", type=int, default=10_000)
+    parser.add_argument("--tmp", type=Path, default=None,
+                        help="where the batch file, warehouse and scratch go (default: TMPDIR)")
     args = parser.parse_args()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'file MB':>8} {'rows':>9} {'stage':>9} {'seconds':>8} {'peak RSS MiB':>13}")
+    imports = measure(Path(), "imports", Path(), args.chunk_rows)
+    print(f"{'file MB':>8} {'rows':>11} {'stage':>9} {'seconds':>8} {'peak RSS MiB':>13}")
+    print(f"{'-':>8} {'-':>11} {'imports':>9} {'-':>8} {imports['peak_mib']:>13,.0f}",
+          flush=True)
     for size in args.sizes_mb:
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
             path = Path(folder) / f"batch-{size}mb.jsonl"
             write_file(path, size)
             db = Path(folder) / "warehouse.duckdb"
             for stage in ("raw", "validate"):
-                result = measure(path, stage, db)
-                print(f"{size:>8} {result['rows']:>9,} {stage:>9} {result['seconds']:>8.1f} "
-                      f"{result['peak_mib']:>13,.0f}")
-    print(f"(this process: {baseline:.0f} MiB; each stage runs in its own process)")
+                result = measure(path, stage, db, args.chunk_rows)
+                print(f"{size:>8} {result['rows']:>11,} {stage:>9} {result['seconds']:>8.1f} "
+                      f"{result['peak_mib']:>13,.0f}", flush=True)
+    print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
+          f"MiB; each stage runs in its own process)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Validating annotation rows into the three record kinds, quarantining the rest with a reason.
 
-Pure logic: rows in, (valid frames per kind, quarantine frame) out. Nothing valid is ever
-dropped because a neighbour is bad; every refused row keeps its file, row number and reason.
+Rows in, (valid frames per kind, quarantine frame) out. Nothing valid is ever dropped because
+a neighbour is bad; every refused row keeps its file, row number and reason. Each row is
+checked on its own here (pass 1, :class:`BatchStager`); what depends on the whole batch
+(repeated ids, ids of other batches, prompt references) is decided in SQL by
+:mod:`safety_assets.intake_staging` (pass 2), so a batch of any size runs in bounded memory.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import polars as pl
 
 from safety_assets import hh_rlhf, taxonomy
+from safety_assets import intake_staging as staging
 from safety_assets.intake_parser import RawRow
 from safety_assets.records import (
     DEMONSTRATION,
@@ -72,30 +77,6 @@ class ValidationResult:
     @property
     def n_valid(self) -> int:
         return sum(frame.height for frame in self.valid.values())
-
-
-@dataclass
-class _Candidate:
-    kind: str
-    row_number: int
-    record: dict[str, Any]
-    payload: str
-    derived: bool = False  # made by an importer: identical duplicates are the same record
-
-
-@dataclass
-class _Collector:
-    batch_id: str
-    source_file: str
-    quarantined: list[dict[str, Any]] = field(default_factory=list)
-
-    def refuse(self, row_number: int | None, reason: str, payload: str | None,
-               kind: str | None = None, record_id: str | None = None) -> None:
-        self.quarantined.append({
-            "batch_id": self.batch_id, "source_file": self.source_file,
-            "row_number": row_number, "kind": kind, "record_id": record_id,
-            "reason": reason, "payload": None if payload is None else payload[:2000],
-        })
 
 
 def detect_kind(payload: Mapping[str, Any]) -> str:
@@ -277,6 +258,90 @@ def _payload_text(row: RawRow) -> str:
         return repr(row.payload)[:2000]
 
 
+class BatchStager:
+    """Pass 1 of a batch's validation: each row normalized on its own, its candidate records
+    or its refusal appended to the staging tables of ``con`` a chunk at a time (see
+    :mod:`safety_assets.intake_staging`, whose :func:`~safety_assets.intake_staging.resolve`
+    is pass 2)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, *, limits: IntakeLimits | None = None,
+                 hh_import: HHImportConfig | None = None,
+                 chunk_rows: int = staging.DEFAULT_CHUNK_ROWS) -> None:
+        self.con = con
+        self.limits = limits or IntakeLimits()
+        self.hh_import = hh_import or HHImportConfig()
+        self.chunk_rows = max(1, chunk_rows)
+        self.n_rows = 0
+        self._seq = 0
+        self._candidates: list[dict[str, Any]] = []
+        self._refusals: list[dict[str, Any]] = []
+
+    def add_rows(self, rows: Iterable[RawRow]) -> None:
+        for row in rows:
+            self.add_row(row)
+
+    def add_row(self, row: RawRow) -> None:
+        self.n_rows += 1
+        payload_text = _payload_text(row)
+        if row.payload is None:
+            self._refuse(row.row_number, row.error or "unreadable row", payload_text)
+        else:
+            try:
+                if hh_rlhf.looks_like_hh(row.payload):
+                    pair = hh_rlhf.split_pair(str(row.payload["chosen"]),
+                                              str(row.payload["rejected"]))
+                    # Both records or neither: a prompt without its pair would be noise.
+                    records = [(kind, normalize_record(record, kind, self.limits))
+                               for kind, record in hh_rlhf.to_records(
+                                   pair, self.hh_import.axis, self.hh_import.strength,
+                                   self.hh_import.annotator)]
+                    for kind, record in records:
+                        self._candidate(kind, row.row_number, record, payload_text, True)
+                else:
+                    kind = detect_kind(row.payload)
+                    self._candidate(kind, row.row_number,
+                                    normalize_record(row.payload, kind, self.limits),
+                                    payload_text, False)
+            except hh_rlhf.HHFormatError as error:
+                self._refuse(row.row_number, f"bad HH-RLHF pair: {error}", payload_text,
+                             PREFERENCE)
+            except RowError as error:
+                self._refuse(row.row_number, error.reason, payload_text, error.kind,
+                             error.record_id)
+        if self.n_rows % self.chunk_rows == 0:
+            self.flush()
+
+    def add_file_error(self, reason: str) -> None:
+        """A whole unreadable file, as one refusal without a row number."""
+        self._refuse(None, reason, None)
+
+    def flush(self) -> None:
+        staging.append(self.con, "candidates", self._candidates)
+        staging.append(self.con, "refusals", self._refusals)
+        self._candidates, self._refusals = [], []
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _candidate(self, kind: str, row_number: int, record: dict[str, Any], payload: str,
+                   derived: bool) -> None:
+        prompt_id = record.get("prompt_id")
+        self._candidates.append({
+            **record, "seq": self._next_seq(), "kind": kind, "row_number": row_number,
+            "derived": derived, "payload": payload, "id_repr": repr(record["id"]),
+            "prompt_id_repr": None if prompt_id is None else repr(prompt_id),
+        })
+
+    def _refuse(self, row_number: int | None, reason: str, payload: str | None,
+                kind: str | None = None, record_id: str | None = None) -> None:
+        self._refusals.append({
+            "seq": self._next_seq(), "row_number": row_number, "kind": kind,
+            "record_id": record_id, "reason": reason,
+            "payload": None if payload is None else payload[:2000],
+        })
+
+
 def validate_batch(
     rows: Iterable[RawRow],
     *,
@@ -286,91 +351,29 @@ def validate_batch(
     taken_ids: Mapping[str, Mapping[str, str]] | None = None,
     limits: IntakeLimits | None = None,
     hh_import: HHImportConfig | None = None,
+    chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
 ) -> ValidationResult:
     """Validate one batch.
 
     ``known_prompt_ids`` are prompts already in the warehouse (other batches);
     ``taken_ids`` maps kind -> {id: batch that holds it} for duplicate detection across
     batches (this batch's own rows must be left out, so that re-running it is idempotent).
+    Runs the same two passes as the intake asset, in an in-memory DuckDB; ``chunk_rows`` is
+    how many rows pass 1 hands to DuckDB at a time (the outcome does not depend on it).
     """
-    limits = limits or IntakeLimits()
-    hh_import = hh_import or HHImportConfig()
-    taken_ids = taken_ids or {}
-    out = _Collector(batch_id, source_file)
-    candidates: list[_Candidate] = []
-    n_rows = 0
-    for row in rows:
-        n_rows += 1
-        payload_text = _payload_text(row)
-        if row.payload is None:
-            out.refuse(row.row_number, row.error or "unreadable row", payload_text)
-            continue
-        try:
-            if hh_rlhf.looks_like_hh(row.payload):
-                pair = hh_rlhf.split_pair(str(row.payload["chosen"]),
-                                          str(row.payload["rejected"]))
-                # Both records or neither: a prompt without its pair would be noise.
-                candidates.extend([
-                    _Candidate(kind, row.row_number, normalize_record(record, kind, limits),
-                               payload_text, derived=True)
-                    for kind, record in hh_rlhf.to_records(
-                        pair, hh_import.axis, hh_import.strength, hh_import.annotator)
-                ])
-                continue
-            kind = detect_kind(row.payload)
-            candidates.append(_Candidate(kind, row.row_number,
-                                         normalize_record(row.payload, kind, limits),
-                                         payload_text))
-        except hh_rlhf.HHFormatError as error:
-            out.refuse(row.row_number, f"bad HH-RLHF pair: {error}", payload_text, PREFERENCE)
-        except RowError as error:
-            out.refuse(row.row_number, error.reason, payload_text, error.kind, error.record_id)
-
-    accepted: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
-    seen: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in KINDS}
-    # Prompts first, so that a pair may come before its prompt in the same file.
-    ordered = sorted(candidates, key=lambda c: (c.kind != PROMPT, c.row_number))
-    for candidate in ordered:
-        kind, record = candidate.kind, candidate.record
-        record_id = record["id"]
-        if record_id in seen[kind]:
-            earlier = seen[kind][record_id]
-            if candidate.derived and all(earlier[key] == value for key, value in record.items()):
-                continue
-            out.refuse(candidate.row_number,
-                       f"duplicate id {record_id!r} (already on row "
-                       f"{seen[kind][record_id]['row_number']} of this file)",
-                       candidate.payload, kind, record_id)
-            continue
-        if record_id in taken_ids.get(kind, {}):
-            if candidate.derived:
-                continue  # the same imported prompt is already in the warehouse
-            out.refuse(candidate.row_number,
-                       f"duplicate id {record_id!r} (already in batch "
-                       f"{taken_ids[kind][record_id]!r})", candidate.payload, kind, record_id)
-            continue
-        if kind != PROMPT:
-            prompt_id = record["prompt_id"]
-            known = (prompt_id in seen[PROMPT] or prompt_id in known_prompt_ids
-                     or prompt_id in taken_ids.get(PROMPT, {}))
-            if not known:
-                out.refuse(candidate.row_number, f"unknown prompt id {prompt_id!r}",
-                           candidate.payload, kind, record_id)
-                continue
-        row = {"batch_id": batch_id, "source_file": source_file,
-               "row_number": candidate.row_number, **record}
-        seen[kind][record_id] = row
-        accepted[kind].append(row)
-
-    valid = {
-        kind: pl.DataFrame(accepted[kind], schema={**BATCH_COLUMNS, **SCHEMAS[kind]},
-                           orient="row") if accepted[kind]
-        else pl.DataFrame(schema={**BATCH_COLUMNS, **SCHEMAS[kind]})
-        for kind in KINDS
-    }
-    quarantine = pl.DataFrame(out.quarantined, schema=QUARANTINE_SCHEMA, orient="row") \
-        if out.quarantined else pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=n_rows)
+    with duckdb.connect() as con:
+        staging.create_tables(con)
+        stager = BatchStager(con, limits=limits, hh_import=hh_import, chunk_rows=chunk_rows)
+        stager.add_rows(rows)
+        stager.flush()
+        staging.add_taken_ids(con, taken_ids or {}, chunk_rows)
+        staging.add_known_prompts(con, known_prompt_ids, chunk_rows)
+        staging.resolve(con, batch_id, source_file)
+        valid = {kind: con.sql(f"SELECT * FROM {staging.ACCEPTED_TABLES[kind]}").pl()
+                 .cast({**BATCH_COLUMNS, **SCHEMAS[kind]}) for kind in KINDS}
+        quarantine = con.sql(f"SELECT * FROM {staging.QUARANTINE_TABLE}").pl() \
+            .cast(QUARANTINE_SCHEMA)
+    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=stager.n_rows)
 
 
 def file_error_record(batch_id: str, source_file: str, reason: str) -> pl.DataFrame:

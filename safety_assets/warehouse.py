@@ -66,11 +66,11 @@ class Warehouse:
         if frame.height == 0:
             return 0
         columns = ", ".join(frame.columns)
-        con.register("_incoming", frame)
-        try:
-            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
-        finally:
-            con.unregister("_incoming")
+        # A relation, not con.register(): a registered view is a catalog entry, which DuckDB
+        # keeps (with the frame it holds) until the transaction ends, so a chunked insert in
+        # one transaction would hold every chunk in memory.
+        con.from_arrow(frame.to_arrow()).query(
+            "_incoming", f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
         return frame.height
 
     def replace_table(self, table: str, frame: pl.DataFrame) -> int:

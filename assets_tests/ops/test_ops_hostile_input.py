@@ -34,9 +34,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from safety_assets import hh_rlhf, taxonomy
-from safety_assets.assets.intake import _raw_frames, _stored_rows
 from safety_assets.inbox import archive_batch, batch_key, locate_batch, ready_files, sha256_of
 from safety_assets.intake_parser import FileParseError, RawRow, read_rows
+from safety_assets.intake_store import raw_frames, stored_rows
 from safety_assets.intake_validation import (
     IntakeLimits,
     ValidationResult,
@@ -230,12 +230,12 @@ def _outcome(result: ValidationResult) -> tuple:
 
 def _assert_round_trip_changes_nothing(path: Path, direct: ValidationResult) -> None:
     """Intake stores raw rows as JSON text and validates them afterwards: same outcome."""
-    frames = list(_raw_frames(path, "b", MAX_ROW_BYTES))
+    frames = list(raw_frames(path, "b", MAX_ROW_BYTES))
     raw = pl.concat(frames) if frames else pl.DataFrame()
     if raw.height == 0:
         assert direct.n_rows == 0
         return
-    stored = validate_batch(_stored_rows(raw.filter(pl.col("row_number").is_not_null())),
+    stored = validate_batch(stored_rows(raw.filter(pl.col("row_number").is_not_null())),
                             batch_id="b", source_file=path.name, limits=LIMITS)
     assert _outcome(stored) == _outcome(direct)
 
@@ -436,7 +436,7 @@ def test_ops_corrupt_parquet_is_a_file_error_never_a_crash(flips, cut):
         path = Path(folder) / "corrupt.parquet"
         path.write_bytes(bytes(corrupt[:cut] if cut is not None else corrupt))
         _validate(path)
-        list(_raw_frames(path, "b", MAX_ROW_BYTES))   # intake's reader of the same file
+        list(raw_frames(path, "b", MAX_ROW_BYTES))   # intake's reader of the same file
 
 
 # ------------------------------------------------------------------------------- inbox
@@ -526,6 +526,6 @@ def test_ops_parquet_binary_text_is_refused_after_intakes_round_trip(tmp_path):
                              "risk_category": ["benign"], "attack_vector": ["none"]}), path)
     direct = validate_batch(read_rows(path), batch_id="b", source_file=path.name)
     assert direct.n_valid == 0 and "must be a string, got bytes" in direct.quarantine["reason"][0]
-    raw = pl.concat(list(_raw_frames(path, "b", MAX_ROW_BYTES)))
-    stored = validate_batch(_stored_rows(raw), batch_id="b", source_file=path.name)
+    raw = pl.concat(list(raw_frames(path, "b", MAX_ROW_BYTES)))
+    stored = validate_batch(stored_rows(raw), batch_id="b", source_file=path.name)
     assert _outcome(stored) == _outcome(direct)

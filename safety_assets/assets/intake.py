@@ -1,11 +1,12 @@
 """Intake: one partition per inbox file; raw rows, validated records and the quarantine."""
 
 
-import json
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import polars as pl
 from dagster import (
     AssetCheckResult,
@@ -21,43 +22,21 @@ from dagster import (
 )
 
 from safety_assets import expectations as ex
-from safety_assets.assets.metadata import counts, markdown_table
+from safety_assets import intake_staging as staging
+from safety_assets.assets.metadata import markdown_table
 from safety_assets.inbox import archive_batch, sha256_of
-from safety_assets.intake_parser import FileParseError, RawRow, file_format, read_rows
-from safety_assets.intake_validation import file_error_record, validate_batch
+from safety_assets.intake_checks import BatchSuites, run_batch_suites, stage_frames
+from safety_assets.intake_store import (
+    StoredBatch,
+    store_raw_rows,
+    stored_batch_suites,
+    validate_stored_batch,
+)
 from safety_assets.partitions import annotation_batches
-from safety_assets.records import DEMONSTRATION, PREFERENCE, PROMPT
 from safety_assets.resources import AnnotationInbox, WarehouseResource
-from safety_assets.taxonomy import ADVERSARIAL_CATEGORIES, BENIGN, UNTAGGED
+from safety_assets.taxonomy import BENIGN
 
 GROUP = "intake"
-RAW_SCHEMA = {"batch_id": pl.String, "source_file": pl.String, "row_number": pl.Int64,
-              "payload": pl.String, "parse_error": pl.String}
-_CHUNK = 10_000
-
-
-def _raw_frames(path: Path, batch_id: str, max_row_bytes: int) -> Iterator[pl.DataFrame]:
-    """Raw rows in chunks, so a large file is never held whole."""
-    buffer: list[dict[str, object]] = []
-    try:
-        file_format(path)
-        for row in read_rows(path, max_row_bytes):
-            buffer.append({
-                "batch_id": batch_id, "source_file": path.name, "row_number": row.row_number,
-                "payload": None if row.payload is None
-                else json.dumps(row.payload, ensure_ascii=False, default=str),
-                "parse_error": row.error if row.payload is None else None,
-            })
-            if len(buffer) >= _CHUNK:
-                yield pl.DataFrame(buffer, schema=RAW_SCHEMA, orient="row")
-                buffer = []
-    except FileParseError as error:
-        buffer.append({"batch_id": batch_id, "source_file": path.name, "row_number": None,
-                       "payload": None, "parse_error": str(error)})
-    if buffer:
-        yield pl.DataFrame(buffer, schema=RAW_SCHEMA, orient="row")
-
-
 @asset(
     partitions_def=annotation_batches,
     group_name=GROUP,
@@ -75,18 +54,10 @@ def raw_annotations(
     archived = archive_batch(source, inbox.archive, key)
     digest = sha256_of(archived)
     store = warehouse.get()
-    n_rows = n_errors = 0
-    whole_file_error = None
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM raw_records WHERE batch_id = ?", [key])
-        for frame in _raw_frames(archived, key, inbox.max_row_bytes):
-            store.insert(con, "raw_records", frame)
-            n_rows += frame.filter(pl.col("row_number").is_not_null()).height
-            n_errors += frame.filter(pl.col("parse_error").is_not_null()).height
-            file_errors = frame.filter(pl.col("row_number").is_null())
-            if file_errors.height:
-                whole_file_error = file_errors["parse_error"][0]
+        n_rows, n_errors, whole_file_error = store_raw_rows(store, con, archived, key,
+                                                            inbox.max_row_bytes)
         con.execute("DELETE FROM processed_files WHERE batch_id = ?", [key])
         con.execute(
             "INSERT INTO processed_files VALUES (?, ?, ?, ?, 0, 0, ?, ?)",
@@ -136,52 +107,97 @@ def _suite_result(check: str, asset_key: str, outcome: ex.SuiteOutcome, warn: bo
         metadata=outcome.metadata())
 
 
-def batch_checks(prompts: pl.DataFrame, demonstrations: pl.DataFrame,
-                 pairs: pl.DataFrame, quarantine: pl.DataFrame) -> list[AssetCheckResult]:
-    """The GX suites of one batch as check results (also used by tests on bad data)."""
-    adversarial = prompts.filter(~pl.col("risk_category").is_in([BENIGN, UNTAGGED]))
-    results = [
-        _suite_result("prompts_suite", "prompts",
-                      ex.run_suite("prompts", prompts, ex.prompt_expectations())),
-    ]
-    if adversarial.height:
-        results.append(_suite_result("prompts_category_coverage", "prompts", ex.run_suite(
-            "coverage", adversarial, ex.coverage_expectations(ADVERSARIAL_CATEGORIES)),
-            warn=True))
+def _check_results(suites: BatchSuites) -> list[AssetCheckResult]:
+    results = [_suite_result("prompts_suite", "prompts", suites.prompts)]
+    if suites.coverage is not None:
+        results.append(_suite_result("prompts_category_coverage", "prompts", suites.coverage,
+                                     warn=True))
     else:
         results.append(AssetCheckResult(
             asset_key="prompts", check_name="prompts_category_coverage", passed=True,
             severity=AssetCheckSeverity.WARN,
             metadata={"note": "no adversarial prompts in this batch"}))
-    untagged = ex.run_suite("untagged", prompts, ex.untagged_expectations())
-    results.append(_suite_result("prompts_untagged", "prompts", untagged, warn=True))
-    results.append(_suite_result("demonstrations_suite", "demonstrations", ex.run_suite(
-        "demonstrations", demonstrations, ex.demonstration_expectations())))
-    frame = ex.preference_frame(pairs)
-    results.append(_suite_result("preference_pairs_suite", "preference_pairs", ex.run_suite(
-        "preference_pairs", frame, ex.preference_expectations())))
-    labelled = frame.filter(pl.col("rejected_safe_share").is_not_null())
-    if labelled.height:
+    results.append(_suite_result("prompts_untagged", "prompts", suites.untagged, warn=True))
+    results.append(_suite_result("demonstrations_suite", "demonstrations",
+                                 suites.demonstrations))
+    results.append(_suite_result("preference_pairs_suite", "preference_pairs",
+                                 suites.preference_pairs))
+    if suites.label_balance is not None:
         results.append(_suite_result("preference_label_balance", "preference_pairs",
-                                     ex.run_suite("balance", labelled,
-                                                  ex.label_balance_expectations()), warn=True))
+                                     suites.label_balance, warn=True))
     else:
         results.append(AssetCheckResult(
             asset_key="preference_pairs", check_name="preference_label_balance",
-            passed=pairs.height == 0, severity=AssetCheckSeverity.WARN,
+            passed=suites.n_pairs == 0, severity=AssetCheckSeverity.WARN,
             metadata={"note": "no safe/unsafe labels in this batch"}))
     results.append(AssetCheckResult(
         asset_key="quarantined_records", check_name="quarantine_empty",
-        passed=quarantine.height == 0, severity=AssetCheckSeverity.WARN,
-        metadata={"quarantined": quarantine.height,
-                  "reasons": markdown_table(counts(quarantine, ["reason"]), 20)}))
+        passed=suites.n_quarantined == 0, severity=AssetCheckSeverity.WARN,
+        metadata={"quarantined": suites.n_quarantined,
+                  "reasons": _head_table(suites.quarantine_reasons, suites.n_reasons)}))
     return results
 
 
-def _stored_rows(frame: pl.DataFrame) -> Iterator[RawRow]:
-    for row in frame.iter_rows(named=True):
-        payload = json.loads(row["payload"]) if row["payload"] is not None else None
-        yield RawRow(row["row_number"], payload, row["parse_error"])
+def batch_checks(prompts: pl.DataFrame, demonstrations: pl.DataFrame,
+                 pairs: pl.DataFrame, quarantine: pl.DataFrame,
+                 chunk_rows: int = staging.DEFAULT_CHUNK_ROWS) -> list[AssetCheckResult]:
+    """The GX suites of one batch given as frames, as check results (tests on bad data): the
+    same chunked suites the asset runs on a staged batch."""
+    with duckdb.connect() as con:
+        stage_frames(con, prompts, demonstrations, pairs, quarantine)
+        return _check_results(run_batch_suites(con, chunk_rows=chunk_rows))
+
+
+def _head_table(head: pl.DataFrame, total: int) -> MetadataValue:
+    """A markdown table of the first rows of a result that has ``total`` rows."""
+    table = markdown_table(head, max(head.height, 1))
+    if total > head.height:
+        return MetadataValue.md(f"{table.value}\n\n_{total - head.height} more rows_")
+    return table
+
+
+def _sql_table(con: duckdb.DuckDBPyConnection, query: str, params: list[object],
+               max_rows: int) -> MetadataValue:
+    head = con.sql(f"SELECT * FROM ({query}) LIMIT {int(max_rows)}", params=params).pl()
+    total = con.sql(f"SELECT count(*) FROM ({query})", params=params).fetchall()[0][0]
+    return _head_table(head, int(total))
+
+
+def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
+                        ) -> dict[str, dict[str, object]]:
+    """What each asset shows about the batch, from SQL aggregates over its stored rows."""
+    key = [batch.batch_id]
+    n_prompts, n_adversarial = con.sql(
+        "SELECT count(*), count_if(risk_category <> ?) FROM prompts WHERE batch_id = ?",
+        params=[BENIGN, batch.batch_id]).fetchall()[0]
+    n_demonstrations = con.sql("SELECT count(*) FROM demonstrations WHERE batch_id = ?",
+                               params=key).fetchall()[0][0]
+    n_pairs = con.sql("SELECT count(*) FROM preference_pairs WHERE batch_id = ?",
+                      params=key).fetchall()[0][0]
+    return {
+        "prompts": {
+            "rows": n_prompts, "adversarial": n_adversarial,
+            "coverage": _sql_table(
+                con, "SELECT risk_category, attack_vector, count(*) AS rows FROM prompts "
+                     "WHERE batch_id = ? GROUP BY ALL ORDER BY risk_category, attack_vector",
+                key, 100)},
+        "demonstrations": {"rows": n_demonstrations},
+        "preference_pairs": {
+            "rows": n_pairs,
+            "by_axis_and_strength": _sql_table(
+                con, "SELECT axis, strength, count(*) AS rows FROM preference_pairs "
+                     "WHERE batch_id = ? GROUP BY ALL ORDER BY axis, strength", key, 50)},
+        "quarantined_records": {
+            "rows": batch.n_quarantined, "source_rows": batch.n_rows,
+            "reasons": _sql_table(
+                con, "SELECT reason, count(*) AS rows FROM quarantine WHERE batch_id = ? "
+                     "GROUP BY reason ORDER BY reason", key, 30),
+            "examples": _sql_table(con, _QUARANTINE_IN_ORDER, key, 20)},
+    }
+
+
+_QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason FROM quarantine "
+                        "WHERE batch_id = ? ORDER BY row_number NULLS LAST")
 
 
 @multi_asset(
@@ -205,58 +221,17 @@ def validated_annotations(
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
     key = context.partition_key
     store = warehouse.get()
-    with store.connect() as con:
-        raw = con.sql("SELECT * FROM raw_records WHERE batch_id = ? ORDER BY row_number",
-                      params=[key]).pl()
-        taken: dict[str, dict[str, str]] = {}
-        for kind, table in ((PROMPT, "prompts"), (DEMONSTRATION, "demonstrations"),
-                            (PREFERENCE, "preference_pairs")):
-            ids = con.sql(f"SELECT id, batch_id FROM {table} WHERE batch_id <> ?",
-                          params=[key]).fetchall()
-            taken[kind] = dict(ids)
-    source_file = raw["source_file"][0] if raw.height else key
-    file_errors = raw.filter(pl.col("row_number").is_null())
-    result = validate_batch(
-        _stored_rows(raw.filter(pl.col("row_number").is_not_null())),
-        batch_id=key, source_file=source_file, taken_ids=taken,
-        limits=inbox.limits(), hh_import=inbox.hh_import())
-    quarantine = result.quarantine
-    for reason in file_errors["parse_error"]:
-        quarantine = pl.concat([quarantine, file_error_record(key, source_file, reason)])
-    with store.connect() as con:
-        con.execute("BEGIN TRANSACTION")
-        store.replace_partition(con, "prompts", key, result.valid[PROMPT])
-        store.replace_partition(con, "demonstrations", key, result.valid[DEMONSTRATION])
-        store.replace_partition(con, "preference_pairs", key, result.valid[PREFERENCE])
-        store.replace_partition(con, "quarantine", key, quarantine)
-        con.execute(
-            "UPDATE processed_files SET n_valid = ?, n_quarantined = ?, run_id = ?, "
-            "ingested_at = ? WHERE batch_id = ?",
-            [result.n_valid, quarantine.height, context.run.run_id,
-             datetime.now(UTC).replace(tzinfo=None), key])
-        con.execute("COMMIT")
-    prompts = result.valid[PROMPT]
-    if quarantine.height:
+    with tempfile.TemporaryDirectory(prefix="intake-") as folder:
+        batch = validate_stored_batch(store, key, Path(folder), limits=inbox.limits(),
+                                      hh_import=inbox.hh_import(), run_id=context.run.run_id)
+        with store.connect() as con:
+            metadata = _partition_metadata(con, batch)
+            first = con.sql(f"{_QUARANTINE_IN_ORDER} LIMIT 1", params=[key]).fetchall()
+        suites = stored_batch_suites(batch)
+    if first:
         context.log.warning(
-            f"{source_file}: {quarantine.height} record(s) quarantined; first: row "
-            f"{quarantine['row_number'][0]}: {quarantine['reason'][0]}")
-    yield MaterializeResult(asset_key="prompts", metadata={
-        "rows": prompts.height,
-        "adversarial": prompts.filter(pl.col("risk_category") != BENIGN).height,
-        "coverage": markdown_table(counts(prompts, ["risk_category", "attack_vector"]), 100),
-    })
-    yield MaterializeResult(asset_key="demonstrations", metadata={
-        "rows": result.valid[DEMONSTRATION].height})
-    pairs = result.valid[PREFERENCE]
-    yield MaterializeResult(asset_key="preference_pairs", metadata={
-        "rows": pairs.height,
-        "by_axis_and_strength": markdown_table(counts(pairs, ["axis", "strength"])),
-    })
-    yield MaterializeResult(asset_key="quarantined_records", metadata={
-        "rows": quarantine.height,
-        "source_rows": result.n_rows,
-        "reasons": markdown_table(counts(quarantine, ["reason"]), 30),
-        "examples": markdown_table(
-            quarantine.select("row_number", "kind", "record_id", "reason"), 20),
-    })
-    yield from batch_checks(prompts, result.valid[DEMONSTRATION], pairs, quarantine)
+            f"{batch.source_file}: {batch.n_quarantined} record(s) quarantined; first: row "
+            f"{first[0][0]}: {first[0][3]}")
+    for asset_key, values in metadata.items():
+        yield MaterializeResult(asset_key=asset_key, metadata=values)
+    yield from _check_results(suites)
