@@ -71,3 +71,14 @@ def test_folder_stamp_changes_when_a_file_is_rewritten(tmp_path):
     second = versions.folder_stamp(folder)
     assert second != first
     assert versions.folder_stamp(tmp_path / "absent") == "missing"
+
+
+def test_a_recorded_version_whose_table_was_dropped_is_not_current(tmp_path):
+    store = _store(tmp_path)
+    store.execute("CREATE TABLE context_distillation AS SELECT 1 AS kept")
+    with store.connect() as con:
+        versions.record(con, "context_distillation_dataset", "", "v1", 1)
+    count = "SELECT count(*) FROM context_distillation"
+    assert versions.is_current(store, "context_distillation_dataset", "", "v1", count, [])
+    store.execute("DROP TABLE context_distillation")
+    assert not versions.is_current(store, "context_distillation_dataset", "", "v1", count, [])

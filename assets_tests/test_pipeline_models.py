@@ -263,5 +263,13 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
         run_config={"ops": {"benchmark_results": {"config": {
             "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
     assert _metadata(rerun, "benchmark_results")["reused"] is True
+
+    # Context distillation (generation with and without the preprompt, RM scoring) too.
+    distilled = materialize(
+        [rlhf.context_distillation_dataset], resources=_resources(chain),
+        instance=chain["home"].instance,
+        run_config={"ops": {"context_distillation_dataset": {"config": {"max_new_tokens": 12}}}})
+    assert _metadata(distilled, "context_distillation_dataset")["reused"] is True
+    assert _metadata(chain["rl"], "context_distillation_dataset")["reused"] is False
     assert _metadata(chain["benchmarks"][("base_model", "safety")],
                      "benchmark_results")["reused"] is False

@@ -73,14 +73,18 @@ class Warehouse:
             "_incoming", f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
         return frame.height
 
-    def replace_table(self, table: str, frame: pl.DataFrame) -> int:
-        """Replace a whole derived table with ``frame`` (its schema comes from the frame)."""
-        with self.connect() as con:
-            con.register("_incoming", frame)
-            try:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _incoming")
-            finally:
-                con.unregister("_incoming")
+    def replace_table(self, table: str, frame: pl.DataFrame,
+                      con: duckdb.DuckDBPyConnection | None = None) -> int:
+        """Replace a whole derived table with ``frame`` (its schema comes from the frame), on
+        ``con`` inside the caller's transaction if given, else on a connection of its own."""
+        if con is None:
+            with self.connect() as own:
+                return self.replace_table(table, frame, own)
+        con.register("_incoming", frame)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _incoming")
+        finally:
+            con.unregister("_incoming")
         return frame.height
 
     def table(self, table: str, where: str = "", params: Sequence[Any] | None = None

@@ -409,18 +409,32 @@ class DistillationConfig(Config):
     seed: int = 0
 
 
+# Covers the preprompts and answer templates too: change them, change this.
+DISTILLATION_CODE_VERSION = "1"
+
+
 @asset(group_name="distill", deps=[ppo_model, "safety_reward_model", "prompt_splits"],
-       kinds={"pytorch", "duckdb"},
+       kinds={"pytorch", "duckdb"}, code_version=DISTILLATION_CODE_VERSION,
        description="Targeted safety context distillation: answers to adversarial prompts with "
                    "and without a safety preprompt, kept where the safety RM prefers the "
-                   "preprompted one.")
-def context_distillation_dataset(config: DistillationConfig,
+                   "preprompted one. Reused while the policy, the RM, the prompts and the "
+                   "config are unchanged.")
+def context_distillation_dataset(context: AssetExecutionContext, config: DistillationConfig,
                                  generation: GenerationBackendResource,
                                  model_store: ModelStoreResource,
                                  warehouse: WarehouseResource) -> MaterializeResult:
     from safety_assets.rlhf.generation import reward_model_scorer
 
     store = model_store.get()
+    version = versions.fingerprint(
+        code=DISTILLATION_CODE_VERSION, config=config.model_dump(),
+        backend=generation.model_dump(),
+        models=[versions.model_identity(warehouse.get(), name)
+                for name in (config.policy, "safety_reward_model")],
+        prompts=versions.query_digest(warehouse.get(), *_prompts_query(TRAIN)))
+    if versions.is_current(warehouse.get(), "context_distillation_dataset", "", version,
+                           "SELECT count(*) FROM context_distillation", []):
+        return reused_materialization(context, version)
     prompts = _prompts(warehouse, TRAIN).filter(
         pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean))
     backend = generation.open(store.path_of(warehouse.get(), config.policy))
@@ -443,7 +457,12 @@ def context_distillation_dataset(config: DistillationConfig,
         "answer_without_preprompt": without_answers, "score_with": score_with.tolist(),
         "score_without": score_without.tolist(), "kept": keep.tolist(),
     })
-    warehouse.get().replace_table("context_distillation", frame)
+    with warehouse.get().connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        warehouse.get().replace_table("context_distillation", frame, con)
+        versions.record(con, "context_distillation_dataset", "", version, frame.height,
+                        context.run.run_id)
+        con.execute("COMMIT")
     kept = frame.group_by("risk_category").agg(
         pl.len().alias("prompts"), pl.col("kept").mean().round(3).alias("fraction_kept")
     ).sort("risk_category")
@@ -454,7 +473,8 @@ def context_distillation_dataset(config: DistillationConfig,
         "prompts": frame.height, "kept": int(frame["kept"].sum()),
         "fraction_kept_by_category": markdown_table(kept),
         "score_delta_histogram": MetadataValue.md(markdown_image(histogram, "score deltas")),
-    })
+        "input_version": version, "reused": False,
+    }, data_version=DataVersion(version))
 
 
 def _delta_histogram(deltas: list[float], path: Path) -> Path:
