@@ -82,3 +82,14 @@ def test_a_recorded_version_whose_table_was_dropped_is_not_current(tmp_path):
     assert versions.is_current(store, "context_distillation_dataset", "", "v1", count, [])
     store.execute("DROP TABLE context_distillation")
     assert not versions.is_current(store, "context_distillation_dataset", "", "v1", count, [])
+
+
+def test_a_folder_is_current_only_once_marked_with_the_same_version(tmp_path):
+    folder = tmp_path / "judges"
+    assert not versions.folder_is_current(folder, "v1")
+    folder.mkdir()
+    (folder / "judges.json").write_text("{}")
+    assert not versions.folder_is_current(folder, "v1")   # written, never marked complete
+    versions.mark_folder(folder, "v1")
+    assert versions.folder_is_current(folder, "v1")
+    assert not versions.folder_is_current(folder, "v2")

@@ -271,5 +271,18 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
         run_config={"ops": {"context_distillation_dataset": {"config": {"max_new_tokens": 12}}}})
     assert _metadata(distilled, "context_distillation_dataset")["reused"] is True
     assert _metadata(chain["rl"], "context_distillation_dataset")["reused"] is False
+
+    # And the judges and the toxicity classifier are not retrained on the same data.
+    judged = materialize(
+        [evaluation.truthfulqa_judges, evaluation.toxicity_classifier],
+        resources={**_resources(chain), "eval_data": evaluation.EvalDataResource()},
+        instance=chain["home"].instance,
+        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}}}})
+    for asset in ("truthfulqa_judges", "toxicity_classifier"):
+        assert _metadata(chain["prepared"], asset)["reused"] is False
+        again = _metadata(judged, asset)
+        assert again["reused"] is True
+        assert again["toxicity_held_out_accuracy" if asset == "toxicity_classifier"
+                     else "truth_held_out_accuracy"] > 0.5
     assert _metadata(chain["benchmarks"][("base_model", "safety")],
                      "benchmark_results")["reused"] is False

@@ -88,3 +88,23 @@ def record(con: duckdb.DuckDBPyConnection, asset: str, partition: str, version: 
     con.execute("INSERT INTO asset_versions VALUES (?, ?, ?, ?, ?, ?)",
                 [asset, partition, version, rows, run_id,
                  datetime.now(UTC).replace(tzinfo=None)])
+
+
+_FOLDER_VERSION = ".input_version"
+
+
+def folder_is_current(folder: str | Path, version: str) -> bool:
+    """For outputs that are files, not rows: true when ``folder`` was last completed from
+    exactly ``version`` (see :func:`mark_folder`)."""
+    marker = Path(folder) / _FOLDER_VERSION
+    return marker.is_file() and marker.read_text().strip() == version
+
+
+def mark_folder(folder: str | Path, version: str) -> None:
+    """Record ``version`` once everything in ``folder`` is written: a run that dies before
+    this leaves the old marker (or none), so it is never mistaken for complete."""
+    marker = Path(folder) / _FOLDER_VERSION
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    tmp = marker.with_name(f"{_FOLDER_VERSION}.tmp")
+    tmp.write_text(version)
+    tmp.replace(marker)

@@ -122,6 +122,10 @@ def evaluation_models(context: AssetExecutionContext, config: EvalModelsConfig,
                                        "count": frame.height})
 
 
+# The judges' and the toxicity classifier's training code (and the text encoder they use).
+JUDGES_CODE_VERSION = "1"
+
+
 class JudgesConfig(Config):
     train_rows: int = Field(default=6000, description="Judge training rows (subsample).")
     local_truth_judge: str | None = Field(default=None, description="A local judge folder "
@@ -134,12 +138,19 @@ class JudgesConfig(Config):
        description="Local 'truth' and 'info' judges replacing the paper's GPT-judges: MiniLM "
                    "embeddings and a small head trained on the TruthfulQA judge files, "
                    "held out by question.")
-def truthfulqa_judges(config: JudgesConfig, eval_data: EvalDataResource,
-                      model_store: ModelStoreResource) -> MaterializeResult:
+def truthfulqa_judges(context: AssetExecutionContext, config: JudgesConfig,
+                      eval_data: EvalDataResource, model_store: ModelStoreResource
+                      ) -> MaterializeResult:
     from safety_assets.evaluation import JudgeConfig, TextEncoder, train_judge
 
     paths = eval_data.paths()
     root = model_store.get().root / "truthfulqa_judges"
+    version = versions.fingerprint(
+        code=JUDGES_CODE_VERSION, config=config.model_dump(),
+        data=[versions.folder_stamp(p) for p in (paths.finetune_truth, paths.finetune_info,
+                                                 paths.truthfulqa_csv)])
+    if versions.folder_is_current(root, version):
+        return reused_materialization(context, version)
     encoder = TextEncoder()
     metadata: dict[str, Any] = {}
     for kind, local in (("truth", config.local_truth_judge), ("info", config.local_info_judge)):
@@ -157,7 +168,9 @@ def truthfulqa_judges(config: JudgesConfig, eval_data: EvalDataResource,
     (root / "judges.json").write_text(json.dumps({
         "truth": config.local_truth_judge or str(root / "truth"),
         "info": config.local_info_judge or str(root / "info")}))
-    return MaterializeResult(metadata=metadata)
+    versions.mark_folder(root, version)
+    return MaterializeResult(metadata={**metadata, "input_version": version, "reused": False},
+                             data_version=DataVersion(version))
 
 
 def _beats_baseline(metadata_of: dict[str, Any], prefix: str) -> tuple[bool, dict[str, Any]]:
@@ -199,25 +212,34 @@ class ToxicityClassifierConfig(Config):
        description="Toxicity classifier for generations: MiniLM embeddings and a small head "
                    "trained on the labelled ToxiGen statements (held out by statement), or a "
                    "configured local classifier.")
-def toxicity_classifier(config: ToxicityClassifierConfig, eval_data: EvalDataResource,
-                        model_store: ModelStoreResource) -> MaterializeResult:
+def toxicity_classifier(context: AssetExecutionContext, config: ToxicityClassifierConfig,
+                        eval_data: EvalDataResource, model_store: ModelStoreResource
+                        ) -> MaterializeResult:
     from safety_assets.evaluation import ToxicityConfig, train_toxicity_classifier
 
     folder = model_store.get().root / "toxicity_classifier"
+    version = versions.fingerprint(
+        code=JUDGES_CODE_VERSION, config=config.model_dump(),
+        data=versions.folder_stamp(eval_data.paths().toxigen_prompts))
+    if versions.folder_is_current(folder, version):
+        return reused_materialization(context, version)
     if config.local_classifier:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "source.json").write_text(json.dumps({"path": config.local_classifier}))
+        versions.mark_folder(folder, version)
         return MaterializeResult(metadata={"classifier": MetadataValue.path(
             config.local_classifier)})
     classifier = train_toxicity_classifier(eval_data.paths().toxigen_prompts,
                                            config=ToxicityConfig(seed=config.seed))
     classifier.save(folder / "model")
     (folder / "source.json").write_text(json.dumps({"path": str(folder / "model")}))
+    versions.mark_folder(folder, version)
     return MaterializeResult(metadata={
         "classifier": MetadataValue.path(str(folder / "model")),
         "toxicity_held_out_accuracy": round(classifier.metrics.accuracy, 4),
         "toxicity_majority_baseline": round(classifier.metrics.majority_baseline, 4),
-    })
+        "input_version": version, "reused": False,
+    }, data_version=DataVersion(version))
 
 
 @asset_check(asset=toxicity_classifier, blocking=True,
