@@ -305,17 +305,30 @@ def rejection_sampled_model(context: AssetExecutionContext, config: SFTConfig,
                             profile: ModelProfile, launcher: TrainingLauncher,
                             model_store: ModelStoreResource, warehouse: WarehouseResource
                             ) -> MaterializeResult:
-    store = model_store.get()
     data = warehouse.get().table("rejection_sampling_dataset")
-    rows = [{"prompt": r["text"], "history": r["history"], "response": r["response"]}
-            for r in data.iter_rows(named=True) if r["response"].strip()]
+    return _fine_tune(context, data, "response", name="rejection_sampled_model",
+                      stage="rejection_sampling", parent="sft_model",
+                      parents={"rejection_sampling_dataset": data.height}, config=config,
+                      profile=profile, launcher=launcher, model_store=model_store,
+                      warehouse=warehouse)
+
+
+def _fine_tune(context: AssetExecutionContext, data: pl.DataFrame, response: str, *,
+               name: str, stage: str, parent: str, parents: dict[str, Any], config: SFTConfig,
+               profile: ModelProfile, launcher: TrainingLauncher,
+               model_store: ModelStoreResource, warehouse: WarehouseResource
+               ) -> MaterializeResult:
+    """SFT of the registered checkpoint ``parent`` on (prompt, history, ``response``) rows of
+    ``data``, skipping empty answers: rejection sampling and context distillation alike."""
+    store = model_store.get()
+    rows = [{"prompt": r["text"], "history": r["history"], "response": r[response]}
+            for r in data.iter_rows(named=True) if r[response].strip()]
     return train_checkpoint(
-        context, name="rejection_sampled_model", stage="rejection_sampling", task="sft",
-        train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
-                                                                   "sft_model")),
+        context, name=name, stage=stage, task="sft", train_rows=rows, eval_rows=[],
+        init_from=str(store.path_of(warehouse.get(), parent)),
         tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
         launcher=launcher, store=store, warehouse=warehouse,
-        parents={"sft_model": "sft_model", "rejection_sampling_dataset": data.height})
+        parents={parent: parent, **parents})
 
 
 class PPOAssetConfig(Config):
@@ -493,15 +506,9 @@ def _delta_histogram(deltas: list[float], path: Path) -> Path:
 def distilled_model(context: AssetExecutionContext, config: SFTConfig, profile: ModelProfile,
                     launcher: TrainingLauncher, model_store: ModelStoreResource,
                     warehouse: WarehouseResource) -> MaterializeResult:
-    store = model_store.get()
     data = warehouse.get().query("SELECT * FROM context_distillation WHERE kept")
-    rows = [{"prompt": r["text"], "history": r["history"],
-             "response": r["answer_with_preprompt"]}
-            for r in data.iter_rows(named=True) if r["answer_with_preprompt"].strip()]
-    return train_checkpoint(
-        context, name="distilled_model", stage="distillation", task="sft",
-        train_rows=rows, eval_rows=[], init_from=str(store.path_of(warehouse.get(),
-                                                                   "ppo_model")),
-        tokenizer=tokenizer_path(profile, store), config=config, profile=profile,
-        launcher=launcher, store=store, warehouse=warehouse,
-        parents={"ppo_model": "ppo_model", "context_distillation_kept": data.height})
+    return _fine_tune(context, data, "answer_with_preprompt", name="distilled_model",
+                      stage="distillation", parent="ppo_model",
+                      parents={"context_distillation_kept": data.height}, config=config,
+                      profile=profile, launcher=launcher, model_store=model_store,
+                      warehouse=warehouse)
