@@ -107,8 +107,9 @@ def chain(tmp_path_factory, make_home):
     }
     report = materialize([evaluation.safety_benchmark_table], resources=resources,
                          instance=home.instance)
-    return {"home": home, "batches": batches, "trained": trained, "sampling": sampling,
-            "rl": rl, "prepared": prepared, "benchmarks": benchmarks, "report": report}
+    return {"home": home, "resources": resources, "batches": batches, "trained": trained,
+            "sampling": sampling, "rl": rl, "prepared": prepared, "benchmarks": benchmarks,
+            "report": report}
 
 
 def _metadata(result, asset: str) -> dict:
@@ -217,16 +218,9 @@ def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain)
 
 def _sample(chain, key: str, **config):
     return materialize([rlhf.sampled_responses, rlhf.reward_scores], partition_key=key,
-                       resources=_resources(chain), instance=chain["home"].instance,
+                       resources=chain["resources"], instance=chain["home"].instance,
                        run_config={"ops": {"sampled_responses": {"config": {
                            "k": 4, "max_new_tokens": 12, **config}}}})
-
-
-def _resources(chain) -> dict:
-    root = chain["home"].root
-    return {"warehouse": chain["home"].warehouse,
-            "model_store": ModelStoreResource(path=str(root / "models")),
-            "generation": GenerationBackendResource(batch_size=64)}
 
 
 def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recomputes(chain):
@@ -257,8 +251,7 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
     # Benchmarks: the same model, data and config give the stored result back.
     partition = MultiPartitionKey({"model": "base_model", "benchmark": "safety"})
     rerun = materialize(
-        [evaluation.benchmark_results], resources={**_resources(chain),
-                                                   "eval_data": evaluation.EvalDataResource()},
+        [evaluation.benchmark_results], resources=chain["resources"],
         instance=chain["home"].instance, partition_key=partition,
         run_config={"ops": {"benchmark_results": {"config": {
             "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
@@ -266,7 +259,7 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
 
     # Context distillation (generation with and without the preprompt, RM scoring) too.
     distilled = materialize(
-        [rlhf.context_distillation_dataset], resources=_resources(chain),
+        [rlhf.context_distillation_dataset], resources=chain["resources"],
         instance=chain["home"].instance,
         run_config={"ops": {"context_distillation_dataset": {"config": {"max_new_tokens": 12}}}})
     assert _metadata(distilled, "context_distillation_dataset")["reused"] is True
@@ -275,7 +268,7 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
     # And the judges and the toxicity classifier are not retrained on the same data.
     judged = materialize(
         [evaluation.truthfulqa_judges, evaluation.toxicity_classifier],
-        resources={**_resources(chain), "eval_data": evaluation.EvalDataResource()},
+        resources=chain["resources"],
         instance=chain["home"].instance,
         run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}}}})
     for asset in ("truthfulqa_judges", "toxicity_classifier"):
