@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test lint ui clean-home
+.PHONY: setup demo test defs ui clean-home
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check safety_assets assets_tests benchmarks
 	$(PY) -m pytest -q
+
+## Check and list the code location's definitions with `dg` (what `dg check defs` accepts).
+defs: setup
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg check defs
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(VENV)/bin/dg list defs
 
 ## The Dagster UI on http://127.0.0.1:3000 with this workspace.
 ui: setup

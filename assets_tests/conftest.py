@@ -6,14 +6,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pytest
-from dagster import DagsterInstance, materialize
 
-from safety_assets.assets.intake import raw_annotations, validated_annotations
-from safety_assets.inbox import batch_key, sha256_of
-from safety_assets.partitions import annotation_batches
-from safety_assets.resources import AnnotationInbox, WarehouseResource
-from safety_assets.warehouse import Warehouse
+from safety_assets.defs.intake.batch_partitions import annotation_batches
+from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
+from safety_assets.defs.resources import (
+    AnnotationInboxResource,
+    WarehouseResource,
+    build_resources,
+)
+from safety_assets.intake.inbox import batch_key, sha256_of
+from safety_assets.storage.warehouse import Warehouse
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -32,13 +36,19 @@ def shared_data() -> Path:
 @dataclass
 class Home:
     root: Path
-    instance: DagsterInstance
+    instance: dg.DagsterInstance
     warehouse: WarehouseResource
-    inbox: AnnotationInbox
+    inbox: AnnotationInboxResource
 
     @property
     def resources(self) -> dict[str, object]:
         return {"warehouse": self.warehouse, "inbox": self.inbox}
+
+    def pipeline_resources(self, **overrides: object) -> dict[str, object]:
+        """The code location's whole resource set under this home (models in ``models/``),
+        with this home's inbox; ``overrides`` replace entries (``profile``, ``launcher``
+        and ``generation`` among them)."""
+        return {**build_resources(home=str(self.root), **overrides), "inbox": self.inbox}
 
     @property
     def store(self) -> Warehouse:
@@ -52,7 +62,7 @@ class Home:
     def ingest(self, path: Path, raise_on_error: bool = True):
         key = batch_key(path.name, sha256_of(path))
         self.instance.add_dynamic_partitions(annotation_batches.name, [key])
-        result = materialize([raw_annotations, validated_annotations], partition_key=key,
+        result = dg.materialize([raw_annotations, validated_annotations], partition_key=key,
                              resources=self.resources, instance=self.instance,
                              raise_on_error=raise_on_error)
         return key, result
@@ -63,9 +73,9 @@ def build_home(root: Path) -> Home:
     inbox.mkdir(parents=True, exist_ok=True)
     return Home(
         root=root,
-        instance=DagsterInstance.ephemeral(),
+        instance=dg.DagsterInstance.ephemeral(),
         warehouse=WarehouseResource(path=str(root / "warehouse.duckdb")),
-        inbox=AnnotationInbox(path=str(inbox), archive_path=str(root / "archive"),
+        inbox=AnnotationInboxResource(path=str(inbox), archive_path=str(root / "archive"),
                               min_age_seconds=0),
     )
 

@@ -21,9 +21,13 @@ CHILD = r"""
 import json, resource, sys, tempfile, time
 from pathlib import Path
 
-from safety_assets.assets.intake import _partition_metadata
-from safety_assets.intake_store import store_raw_rows, stored_batch_suites, validate_stored_batch
-from safety_assets.warehouse import Warehouse
+from safety_assets.defs.intake.intake_assets import _partition_metadata
+from safety_assets.intake.batch_store import (
+    store_raw_rows,
+    stored_batch_suites,
+    validate_stored_batch,
+)
+from safety_assets.storage.warehouse import Warehouse
 
 path, stage, db, chunk_rows = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = Warehouse(db)
@@ -84,7 +88,8 @@ def write_file(path: Path, megabytes: int) -> int:
 
 def measure(path: Path, stage: str, db: Path, chunk_rows: int) -> dict[str, float]:
     if stage == "imports":
-        code = ("import json, resource; import duckdb; import safety_assets.assets.intake; "
+        code = ("import json, resource; import duckdb; "
+                "import safety_assets.defs.intake.intake_assets; "
                 "print(json.dumps({'rows': 0, 'seconds': 0.0, 'peak_mib': "
                 "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
         command = [sys.executable, "-c", code]

@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+from safety_assets.sample_data import SAMPLE_DIR
+
 # Order matters only for a first run: prompts before the records that point at them.
 SAMPLE_FILES = ("prompts.jsonl", "demonstrations.jsonl", "preferences.jsonl")
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.home:
         os.environ["DAGSTER_HOME"] = str(args.home.resolve())
-    from safety_assets.paths import dagster_home
+    from safety_assets.storage.paths import dagster_home
 
     home = dagster_home()
     home.mkdir(parents=True, exist_ok=True)
@@ -42,15 +43,17 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(Path(__file__).resolve().parents[1] / "dagster_home" / "dagster.yaml",
                         home / "dagster.yaml")
 
-    # Imported only now: resources read DAGSTER_HOME when the definitions load.
-    from dagster import DagsterInstance, build_sensor_context
+    import dagster as dg
 
     from safety_assets.definitions import defs
-    from safety_assets.partitions import annotation_batches
-    from safety_assets.sensors import annotation_inbox_sensor
+    from safety_assets.defs.intake.batch_partitions import annotation_batches
+    from safety_assets.defs.intake.inbox_sensor import annotation_inbox_sensor
+    from safety_assets.defs.resources import build_resources
 
     started = time.time()
-    resources = defs.resources
+    # The code location's resources read DAGSTER_HOME when a run starts; the same set,
+    # resolved here, tells the demo where the inbox and the warehouse are.
+    resources = build_resources(home=str(home))
     inbox = resources["inbox"]
     inbox.folder.mkdir(parents=True, exist_ok=True)
     for offset, name in enumerate(SAMPLE_FILES):
@@ -60,10 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         stamp = time.time() - 60 + offset  # ready (not "still copying"), and in order
         os.utime(target, (stamp, stamp))
 
-    with DagsterInstance.get() as instance:
+    with dg.DagsterInstance.get() as instance:
         done = set(resources["warehouse"].get().query(
             "SELECT batch_id FROM processed_files")["batch_id"].to_list())
-        tick = annotation_inbox_sensor(build_sensor_context(
+        tick = annotation_inbox_sensor(dg.build_sensor_context(
             instance=instance, resources={"inbox": inbox}))
         keys = [run.partition_key for run in getattr(tick, "run_requests", None) or []]
         instance.add_dynamic_partitions(annotation_batches.name, keys)
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         if args.intake_only:
             return 0
-        from safety_assets.partitions import risk_categories
+        from safety_assets.defs.rlhf.category_partitions import risk_categories
 
         phases: list[tuple[str, str | None]] = [("train_models", None)]
         phases += [("sample_and_score", key) for key in risk_categories.get_partition_keys()]
@@ -103,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run_benchmarks(defs, instance, args: argparse.Namespace) -> bool:
     """Every model x benchmark partition, as a backfill from the UI would launch them."""
-    from dagster import MultiPartitionKey
+    import dagster as dg
 
-    from safety_assets.partitions import BENCHMARKS, eval_models
+    from safety_assets.defs.evaluation.benchmark_partitions import BENCHMARKS, eval_models
 
     job = defs.get_job_def("run_benchmarks")
     config = {"ops": {"benchmark_results": {"config": {
@@ -113,7 +116,7 @@ def _run_benchmarks(defs, instance, args: argparse.Namespace) -> bool:
     for model in instance.get_dynamic_partitions(eval_models.name):
         for benchmark in BENCHMARKS:
             began = time.time()
-            key = MultiPartitionKey({"model": model, "benchmark": benchmark})
+            key = dg.MultiPartitionKey({"model": model, "benchmark": benchmark})
             result = job.execute_in_process(instance=instance, partition_key=key,
                                             run_config=config)
             print(f"run_benchmarks[{model}|{benchmark}]: "

@@ -59,3 +59,30 @@ def grouped_bars(table: dict[str, dict[str, float]], path: Path, title: str,
         axis.set_ylabel(ylabel)
         axis.legend()
     return path
+
+
+def reliability_diagram(curves: dict[str, Any], path: Path, title: str,
+                        thresholds: dict[str, float] | None = None) -> Path:
+    """Observed share of safe responses against the predicted probability, per score (each a
+    reliability table with mean_predicted, observed_safe and n); the diagonal is calibration.
+    Marker area follows the bin's count; ``thresholds`` draw the rules that read the level."""
+    with figure_to(path, figsize=(5.5, 5)) as (_, axis):
+        axis.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1,
+                  label="calibrated")
+        for name, table in curves.items():
+            if table.height == 0:
+                continue
+            sizes = [20 + 200 * n / max(table["n"]) for n in table["n"]]
+            axis.plot(table["mean_predicted"], table["observed_safe"], marker="o",
+                      markersize=3, label=name)
+            axis.scatter(table["mean_predicted"], table["observed_safe"], s=sizes, alpha=0.3)
+        for label, value in (thresholds or {}).items():
+            axis.axvline(value, color="black", linewidth=0.8, linestyle=":")
+            axis.annotate(label, (value, 0.02), rotation=90, fontsize=8)
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1)
+        axis.set_xlabel("predicted P(safe) = sigmoid(safety score)")
+        axis.set_ylabel("observed share safe (held-out labels)")
+        axis.set_title(title)
+        axis.legend(loc="upper left")
+    return path

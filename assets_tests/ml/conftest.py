@@ -18,8 +18,7 @@ if str(REPO) not in sys.path:  # when the package is not installed in the enviro
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-import ml_synthetic  # noqa: E402
-
+from assets_tests.ml import ml_synthetic  # noqa: E402
 from safety_assets.ml.data import write_jsonl  # noqa: E402
 from safety_assets.ml.tokenizer import train_tokenizer  # noqa: E402
 

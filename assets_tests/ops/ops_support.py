@@ -67,7 +67,7 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]], bad_lines: int = 0) -> P
 def archive_file(source: Path, archive: Path) -> str:
     """Put a batch file where intake finds it without the inbox (as if already archived), so
     that a running inbox sensor has nothing to pick up; returns its batch key."""
-    from safety_assets.inbox import archive_batch, batch_key, sha256_of
+    from safety_assets.intake.inbox import archive_batch, batch_key, sha256_of
 
     key = batch_key(source.name, sha256_of(source))
     archive_batch(source, archive, key)
@@ -85,12 +85,12 @@ def intake_worker(name: str, home: str, warehouse: str, inbox: str, archive: str
     try:
         from dagster import DagsterInstance, materialize
 
-        from safety_assets.assets.intake import raw_annotations, validated_annotations
-        from safety_assets.resources import AnnotationInbox, WarehouseResource
+        from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
+        from safety_assets.defs.resources import AnnotationInboxResource, WarehouseResource
 
         resources = {
             "warehouse": WarehouseResource(path=warehouse),
-            "inbox": AnnotationInbox(path=inbox, archive_path=archive, min_age_seconds=0),
+            "inbox": AnnotationInboxResource(path=inbox, archive_path=archive, min_age_seconds=0),
         }
         with DagsterInstance.from_config(home) as instance:
             barrier.wait(timeout=300)
@@ -113,7 +113,7 @@ def reader_worker(warehouse: str, stop_file: str, barrier: Any, results: Any,
     """Read the warehouse again and again while the writers run; record what it sees."""
     report: dict[str, Any] = {"name": "reader", "snapshots": [], "error": None}
     try:
-        from safety_assets.warehouse import Warehouse
+        from safety_assets.storage.warehouse import Warehouse
 
         store = Warehouse(warehouse)
         barrier.wait(timeout=300)
@@ -202,11 +202,8 @@ def dagster_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a Dagster process whose state all lies under ``home``."""
     return {
         **os.environ,
+        # Every location resource of the code location lies under its home.
         "DAGSTER_HOME": str(home),
-        "SAFETY_WAREHOUSE": str(home / "warehouse.duckdb"),
-        "SAFETY_INBOX": str(home / "inbox"),
-        "SAFETY_ARCHIVE": str(home / "storage" / "batches"),
-        "SAFETY_MODELS": str(home / "models"),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "DAGSTER_DISABLE_TELEMETRY": "1",

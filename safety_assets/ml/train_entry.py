@@ -42,14 +42,16 @@ def launch_command(
     *,
     asset_key: str | None = None,
     threads_per_process: int | None = None,
+    entry: str = "safety_assets.ml.train_entry",
 ) -> list[str]:
-    """The command a Dagster asset hands to ``PipesSubprocessClient.run(command=...)``."""
-    entry = ["-m", "safety_assets.ml.train_entry", "--spec", str(spec_path)]
+    """The command a Dagster asset hands to ``PipesSubprocessClient.run(command=...)``: the
+    trainer module ``entry`` (this one, or the PPO entry point) on ``spec_path``."""
+    args = ["-m", entry, "--spec", str(spec_path)]
     if asset_key is not None:
-        entry += ["--asset-key", asset_key]
+        args += ["--asset-key", asset_key]
     if num_processes <= 1:
-        return [sys.executable, *entry]
-    return accelerate_prefix(num_processes, threads_per_process) + entry
+        return [sys.executable, *args]
+    return accelerate_prefix(num_processes, threads_per_process) + args
 
 
 def _is_main_process() -> bool:

@@ -35,6 +35,28 @@ def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
+def launch_settings(launch: dict[str, Any]) -> tuple[str, Any]:
+    """The device and autocast context from the launcher's settings (``cpu``,
+    ``mixed_precision``), so the launcher decides for PPO as for the other trainers. PPO runs
+    in one process: several would each train their own copy, so that is refused."""
+    import contextlib
+
+    import torch
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        raise RuntimeError(f"PPO runs in one process, and the launcher started {world}: set "
+                           "the training launcher's num_processes to 1 for ppo_model")
+    device = "cpu" if launch.get("cpu", True) or not torch.cuda.is_available() else "cuda"
+    precision = launch.get("mixed_precision", "auto")
+    if precision == "auto":
+        precision = "bf16" if device == "cuda" else "no"
+    if precision == "no":
+        return device, contextlib.nullcontext()
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    return device, torch.autocast(device_type=device, dtype=dtype)
+
+
 def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     import torch
 
@@ -45,19 +67,20 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     from safety_assets.rlhf.reward_rules import make_combined_reward_fn
 
     torch.manual_seed(spec["config"].get("seed", 0))
+    device, autocast = launch_settings(spec.get("launch", {}))
     policy_dir = Path(spec["policy"])
     tokenizer = load_tokenizer(policy_dir, padding_side="left")
-    policy = load_causal_lm(policy_dir, dtype="float32", device=spec.get("device"))
+    policy = load_causal_lm(policy_dir, dtype="float32", device=device)
+
     def scorer(name: str):
-        score = reward_model_scorer(spec[f"{name}_rm"], device=spec.get("device"),
-                                    batch_size=32)
+        score = reward_model_scorer(spec[f"{name}_rm"], device=device, batch_size=32)
         return lambda prompts, responses: probs(score(prompts, responses))
 
     prompts = [p["prompt"] for p in spec["prompts"]]
     adversarial = {p["prompt"]: bool(p["adversarial"]) for p in spec["prompts"]}
     reward_fn = make_combined_reward_fn(scorer("safety"), scorer("helpfulness"), adversarial,
                                         threshold=spec["safety_threshold"])
-    config = PPOConfig(**spec["config"])
+    config = PPOConfig(**{**spec["config"], "device": device})
     started = time.time()
 
     def progress(iteration: int, stats: dict[str, Any]) -> None:
@@ -65,7 +88,8 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
             f"kl {stats['kl']:.4f} entropy {stats['entropy']:.3f} "
             f"elapsed {time.time() - started:.0f}s")
 
-    result = train_ppo(policy, tokenizer, prompts, reward_fn, config, progress=progress)
+    with autocast:
+        result = train_ppo(policy, tokenizer, prompts, reward_fn, config, progress=progress)
     out = Path(spec["output_dir"])
     tmp = out.with_name(f".{out.name}.tmp")
     result.save(tmp, tokenizer)

@@ -1,0 +1,294 @@
+"""The graph end to end on the embedded sample data with very small models: intake ->
+datasets -> tokenizer -> base -> SFT -> reward models -> RM eval -> sampling -> rejection
+sampling -> PPO -> context distillation. One chain, built once for the module."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+
+from safety_assets.defs.datasets import dataset_assets, dataset_checks
+from safety_assets.defs.distill import distill_assets
+from safety_assets.defs.evaluation import evaluation_assets, evaluation_checks
+from safety_assets.defs.evaluation.benchmark_partitions import BENCHMARKS
+from safety_assets.defs.intake.batch_partitions import annotation_batches
+from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
+from safety_assets.defs.resources import (
+    GenerationBackendResource,
+    ModelProfileResource,
+)
+from safety_assets.defs.reward import reward_assets, reward_checks
+from safety_assets.defs.rlhf import rlhf_assets, rlhf_checks
+from safety_assets.defs.rlhf.category_partitions import risk_categories
+from safety_assets.defs.sft import sft_assets
+from safety_assets.demo import SAMPLE_DIR, SAMPLE_FILES
+from safety_assets.intake.inbox import batch_key, sha256_of
+from safety_assets.storage.model_store import ModelStore
+
+pytestmark = pytest.mark.slow
+
+SMALL = {"vocab_size": 512, "hidden": 48, "layers": 2, "heads": 2, "max_length": 96}
+MODEL_ASSETS = [
+    dataset_assets.prompt_splits, dataset_assets.sft_mixture, dataset_assets.safety_rm_pairs,
+    dataset_assets.helpfulness_rm_pairs, sft_assets.chat_tokenizer, sft_assets.base_model,
+    sft_assets.sft_model, reward_assets.helpfulness_reward_model,
+    reward_assets.safety_reward_model, reward_assets.reward_model_eval,
+    reward_checks.reward_models_beat_chance, dataset_checks.sft_mixture_suite,
+    dataset_checks.safety_rm_pairs_suite, dataset_checks.helpfulness_rm_pairs_suite,
+    dataset_checks.prompt_splits_disjoint]
+RLHF_ASSETS = [rlhf_assets.rejection_sampling_dataset, rlhf_checks.best_of_k_beats_median,
+               rlhf_assets.rejection_sampled_model, rlhf_assets.ppo_model,
+               distill_assets.context_distillation_dataset, distill_assets.distilled_model]
+SAMPLING_ASSETS = [rlhf_assets.sampled_responses, rlhf_assets.reward_scores]
+
+
+def _config(steps: int, **extra) -> dict:
+    return {"config": {"max_steps": steps, "batch_size": 8, "save_every": 0, **extra}}
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory, make_home):
+    root = tmp_path_factory.mktemp("chain")
+    home = make_home(root)
+    batches = []
+    for name in SAMPLE_FILES:
+        path = root / "inbox" / name
+        shutil.copyfile(SAMPLE_DIR / name, path)
+        key = batch_key(name, sha256_of(path))
+        home.instance.add_dynamic_partitions(annotation_batches.name, [key])
+        assert dg.materialize([raw_annotations, validated_annotations], partition_key=key,
+                           resources=home.resources, instance=home.instance).success
+        batches.append(key)
+    resources = home.pipeline_resources(profile=ModelProfileResource(**SMALL),
+                                        generation=GenerationBackendResource(batch_size=64))
+    run_config = {"ops": {
+        "base_model": _config(40, lr=3e-3),
+        "sft_model": _config(30, lr=3e-3),
+        "helpfulness_reward_model": _config(0, epochs=1.0, lr=2e-3),
+        "safety_reward_model": _config(0, epochs=1.0, lr=2e-3),
+    }}
+    trained = dg.materialize(MODEL_ASSETS, resources=resources, instance=home.instance,
+                          run_config=run_config, raise_on_error=False)
+    sampling = {
+        key: dg.materialize(SAMPLING_ASSETS, partition_key=key,
+                         resources=resources, instance=home.instance,
+                         run_config={"ops": {"sampled_responses": {"config": {
+                             "k": 4, "max_new_tokens": 12}}}})
+        for key in risk_categories.get_partition_keys()
+    }
+    rl = dg.materialize(RLHF_ASSETS, resources=resources, instance=home.instance,
+                     raise_on_error=False, run_config={"ops": {
+                         "rejection_sampling_dataset": {"config": {"ks": [1, 2, 4]}},
+                         "rejection_sampled_model": _config(10),
+                         "ppo_model": {"config": {"iterations": 2, "batch_size": 8,
+                                                  "mini_batch_size": 4,
+                                                  "max_new_tokens": 8}},
+                         "context_distillation_dataset": {"config": {"max_new_tokens": 12}},
+                         "distilled_model": _config(5),
+                     }})
+    prepared = dg.materialize(
+        [evaluation_assets.evaluation_models, evaluation_assets.truthfulqa_judges,
+         evaluation_assets.toxicity_classifier, evaluation_checks.judges_beat_majority,
+         evaluation_checks.toxicity_classifier_beats_majority],
+        resources=resources, instance=home.instance, raise_on_error=False,
+        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}},
+                            "evaluation_models": {"config": {
+                                "stages": ["base_model", "distilled_model"]}}}})
+    benchmarks = {
+        (model, benchmark): dg.materialize(
+            [evaluation_assets.benchmark_results], resources=resources, instance=home.instance,
+            partition_key=dg.MultiPartitionKey({"model": model, "benchmark": benchmark}),
+            run_config={"ops": {"benchmark_results": {"config": {
+                "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
+        for model in ("base_model", "distilled_model") for benchmark in BENCHMARKS
+    }
+    report = dg.materialize([evaluation_assets.safety_benchmark_table], resources=resources,
+                         instance=home.instance)
+    return {"home": home, "resources": resources, "batches": batches, "trained": trained,
+            "sampling": sampling, "rl": rl, "prepared": prepared, "benchmarks": benchmarks,
+            "report": report}
+
+
+def _metadata(result, asset: str) -> dict:
+    events = result.asset_materializations_for_node(asset)
+    assert events, f"{asset} was not materialized"
+    return {k: v.value for k, v in events[-1].metadata.items()}
+
+
+def test_model_chain_materializes_and_registers_every_checkpoint(chain):
+    assert chain["trained"].success
+    registry = ModelStore.registered(chain["home"].store)
+    assert {"base_model", "sft_model", "helpfulness_reward_model",
+            "safety_reward_model"} <= set(registry["name"])
+    for row in registry.iter_rows(named=True):
+        saved = "tokenizer.json" if row["stage"] == "tokenizer" else "config.json"
+        assert (Path(row["path"]) / saved).exists(), row["name"]
+        assert row["n_parameters"] is None or row["n_parameters"] > 0
+
+
+def test_checkpoints_find_their_tokenizer_through_the_registry(chain):
+    registry = ModelStore.registered(chain["home"].store)
+    tokenizer = registry.filter(pl.col("name") == "chat_tokenizer").row(0, named=True)
+    spec = json.loads((Path(ModelStore.path_of(chain["home"].store, "sft_model")).parent
+                       / "spec.json").read_text())
+    assert spec["tokenizer"] == tokenizer["path"]
+    assert spec["epochs"] == 2.0   # TrainSpec's SFT default: the launchpad config set none
+
+
+def test_lineage_names_the_dataset_partitions_used(chain):
+    registry = ModelStore.registered(chain["home"].store)
+    parents = json.loads(registry.filter(pl.col("name") == "sft_model")["parents"][0])
+    # Prompts and demonstrations came in two of the three sample batches.
+    assert parents["sft_mixture"] and set(parents["sft_mixture"]) <= set(chain["batches"])
+    meta = _metadata(chain["trained"], "safety_reward_model")
+    assert meta["parents"]["safety_rm_pairs"] == [chain["batches"][2]]
+    assert meta["tokens_seen"] > 0 and meta["num_parameters"] > 0
+    assert "data:image/png;base64," in meta["loss_curve"]
+
+
+def test_checkpoints_round_trip_through_auto_classes(chain):
+    store = chain["home"].store
+    lm = AutoModelForCausalLM.from_pretrained(str(ModelStore.path_of(store, "sft_model")),
+                                              local_files_only=True)
+    assert lm.config.hidden_size == SMALL["hidden"]
+    rm = AutoModelForSequenceClassification.from_pretrained(
+        str(ModelStore.path_of(store, "safety_reward_model")), local_files_only=True)
+    assert rm.config.num_labels == 1
+
+
+def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chain):
+    table = chain["home"].store.table("reward_model_eval")
+    assert set(table["dimension"]) == {"overall", "strength", "risk_category", "attack_vector"}
+    assert set(table["rm"]) == {"safety", "helpfulness"}
+    meta = _metadata(chain["trained"], "reward_model_eval")
+    print("held-out RM accuracy: safety", meta["safety_rm_accuracy"], "helpfulness",
+          meta["helpfulness_rm_accuracy"])
+    # Even these 48-wide models learn the sample pairs' surface cues: far above chance.
+    assert meta["helpfulness_rm_accuracy"] > 0.6
+    assert meta["safety_rm_accuracy"] > 0.6
+
+
+def test_sampling_partitions_hold_k_samples_per_prompt_with_scores(chain):
+    assert all(result.success for result in chain["sampling"].values())
+    store = chain["home"].store
+    per_prompt = store.query("SELECT prompt_id, count(*) n FROM sampled_responses "
+                             "GROUP BY prompt_id")
+    assert per_prompt.height > 100 and set(per_prompt["n"]) == {4}
+    scores = store.query("SELECT * FROM reward_scores")
+    assert scores.height == per_prompt["n"].sum()
+    assert scores.filter(scores["adversarial"])["combined_reward"].equals(
+        scores.filter(scores["adversarial"])["safety_prob"])
+
+
+def test_rlhf_and_distillation_chain_materializes(chain):
+    result = chain["rl"]
+    assert result.success, [e.event_specific_data for e in result.all_events
+                            if e.is_failure][:1]
+    registry = set(ModelStore.registered(chain["home"].store)["name"])
+    assert {"rejection_sampled_model", "ppo_model", "distilled_model"} <= registry
+    ppo = _metadata(result, "ppo_model")
+    assert ppo["iterations"] == 2
+    distill = chain["home"].store.table("context_distillation")
+    assert distill.height > 0 and 0 < distill["kept"].sum() <= distill.height
+    kept = distill.filter(distill["kept"])
+    assert (kept["score_with"] > kept["score_without"]).all()
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["best_of_k_beats_median"]
+    assert 0 < _metadata(result, "distilled_model")["train_examples"] <= kept.height
+
+
+def test_evaluation_models_become_partitions_with_trained_judges(chain):
+    assert chain["prepared"].success
+    home = chain["home"]
+    assert home.instance.get_dynamic_partitions("eval_models") == ["base_model",
+                                                                   "distilled_model"]
+    checks = {e.check_name: e.passed for e in chain["prepared"].get_asset_check_evaluations()}
+    assert checks == {"judges_beat_majority": True,
+                      "toxicity_classifier_beats_majority": True}
+
+
+def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain):
+    assert all(result.success for result in chain["benchmarks"].values())
+    results = chain["home"].store.query(
+        "SELECT model, benchmark, metric, value, n FROM benchmark_results WHERE grp = 'all'")
+    headline = {(r["model"], r["metric"]): r for r in results.iter_rows(named=True)}
+    for model in ("base_model", "distilled_model"):
+        assert headline[(model, "truthful_and_informative_pct")]["n"] == 12
+        assert headline[(model, "toxic_pct")]["n"] == 31  # one prompt per ToxiGen file
+        assert 0.0 <= headline[(model, "mc2_pct")]["value"] <= 100.0
+        assert 0.0 <= headline[(model, "violation_pct")]["value"] <= 100.0
+    table = chain["home"].store.table("safety_benchmark_table")
+    assert table["stage"].to_list() == ["pretrained", "context_distillation"]
+    meta = _metadata(chain["report"], "safety_benchmark_table")
+    assert "TruthfulQA" in meta["table"] and "ToxiGen" in meta["table"]
+
+
+def _sample(chain, key: str, **config):
+    return dg.materialize(SAMPLING_ASSETS, partition_key=key,
+                       resources=chain["resources"], instance=chain["home"].instance,
+                       run_config={"ops": {"sampled_responses": {"config": {
+                           "k": 4, "max_new_tokens": 12, **config}}}})
+
+
+def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recomputes(chain):
+    store = chain["home"].store
+    key = "illicit_criminal"
+    before = store.query("SELECT * FROM sampled_responses WHERE risk_category = ? "
+                         "ORDER BY prompt_id, sample_index", [key])
+    first = chain["sampling"][key]
+    again = _sample(chain, key)
+    assert again.success
+    for asset in ("sampled_responses", "reward_scores"):
+        old, new = _metadata(first, asset), _metadata(again, asset)
+        assert old["reused"] is False and new["reused"] is True
+        assert new["input_version"] == old["input_version"]
+        assert [event.tags["dagster/data_version"] for event
+                in again.asset_materializations_for_node(asset)] == [old["input_version"]]
+    after = store.query("SELECT * FROM sampled_responses WHERE risk_category = ? "
+                        "ORDER BY prompt_id, sample_index", [key])
+    assert after.equals(before)
+
+    # Another seed is another input: the partition is sampled and scored again.
+    reseeded = _sample(chain, key, seed=7)
+    assert _metadata(reseeded, "sampled_responses")["reused"] is False
+    assert _metadata(reseeded, "reward_scores")["reused"] is False
+    assert store.query("SELECT count(*) n FROM sampled_responses WHERE risk_category = ?",
+                       [key])["n"][0] == before.height
+
+    # Benchmarks: the same model, data and config give the stored result back.
+    partition = dg.MultiPartitionKey({"model": "base_model", "benchmark": "safety"})
+    rerun = dg.materialize(
+        [evaluation_assets.benchmark_results], resources=chain["resources"],
+        instance=chain["home"].instance, partition_key=partition,
+        run_config={"ops": {"benchmark_results": {"config": {
+            "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
+    assert _metadata(rerun, "benchmark_results")["reused"] is True
+
+    # Context distillation (generation with and without the preprompt, RM scoring) too.
+    distilled = dg.materialize(
+        [distill_assets.context_distillation_dataset], resources=chain["resources"],
+        instance=chain["home"].instance,
+        run_config={"ops": {"context_distillation_dataset": {"config": {"max_new_tokens": 12}}}})
+    assert _metadata(distilled, "context_distillation_dataset")["reused"] is True
+    assert _metadata(chain["rl"], "context_distillation_dataset")["reused"] is False
+
+    # And the judges and the toxicity classifier are not retrained on the same data.
+    judged = dg.materialize(
+        [evaluation_assets.truthfulqa_judges, evaluation_assets.toxicity_classifier],
+        resources=chain["resources"],
+        instance=chain["home"].instance,
+        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}}}})
+    for asset in ("truthfulqa_judges", "toxicity_classifier"):
+        assert _metadata(chain["prepared"], asset)["reused"] is False
+        again = _metadata(judged, asset)
+        assert again["reused"] is True
+        assert again["toxicity_held_out_accuracy" if asset == "toxicity_classifier"
+                     else "truth_held_out_accuracy"] > 0.5
+    assert _metadata(chain["benchmarks"][("base_model", "safety")],
+                     "benchmark_results")["reused"] is False

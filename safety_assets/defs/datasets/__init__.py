@@ -1,0 +1,1 @@
+"""The datasets stage: its assets, checks, partitions and sensors."""

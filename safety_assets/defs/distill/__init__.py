@@ -1,0 +1,1 @@
+"""The distill stage: its assets, checks, partitions and sensors."""

@@ -1,0 +1,128 @@
+"""Targeted safety context distillation (Llama 2 section 4.2.4): answers to adversarial
+prompts with and without a safety preprompt, kept where the safety RM prefers the preprompted
+one, and the model fine-tuned on them."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from pydantic import Field
+
+from safety_assets.datasets.splits import TRAIN
+from safety_assets.defs.metadata import markdown_table, reused_materialization
+from safety_assets.defs.resources import (
+    GenerationBackendResource,
+    ModelStoreResource,
+    TrainingResource,
+    WarehouseResource,
+)
+from safety_assets.defs.rlhf.rlhf_assets import fine_tune_on, prompts_of, prompts_query
+from safety_assets.defs.sft.training_configs import TrainConfig
+from safety_assets.ml.chat_format import format_prompt
+from safety_assets.plots import figure_to, markdown_image
+from safety_assets.rlhf import selection
+from safety_assets.rlhf.preprompts import distillation_prompt
+from safety_assets.storage import asset_versions as versions
+from safety_assets.taxonomy import is_adversarial
+
+
+class DistillationConfig(dg.Config):
+    policy: str = Field(default="ppo_model", description="Model that answers the prompts.")
+    use_templates: bool = Field(default=True, description="Per-category answer templates in "
+                                                          "the preprompt (paper 4.2.4).")
+    margin: float = Field(default=0.0, description="Keep only where the preprompted answer "
+                                                   "scores higher by more than this.")
+    max_new_tokens: int = 48
+    temperature: float = 0.0
+    seed: int = 0
+
+
+# Covers the preprompts and answer templates too: change them, change this.
+DISTILLATION_CODE_VERSION = "1"
+
+
+@dg.asset(group_name="distill", deps=["ppo_model", "safety_reward_model", "prompt_splits"],
+       kinds={"pytorch", "duckdb"}, code_version=DISTILLATION_CODE_VERSION,
+       description="Targeted safety context distillation: answers to adversarial prompts with "
+                   "and without a safety preprompt, kept where the safety RM prefers the "
+                   "preprompted one. Reused while the policy, the RM, the prompts and the "
+                   "config are unchanged.")
+def context_distillation_dataset(context: dg.AssetExecutionContext, config: DistillationConfig,
+                                 generation: GenerationBackendResource,
+                                 model_store: ModelStoreResource,
+                                 warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from safety_assets.rlhf.generation import reward_model_scorer
+
+    store = model_store.get()
+    version = versions.fingerprint(
+        code=DISTILLATION_CODE_VERSION, config=config.model_dump(),
+        backend=generation.model_dump(),
+        models=[versions.model_identity(warehouse.get(), name)
+                for name in (config.policy, "safety_reward_model")],
+        prompts=versions.query_digest(warehouse.get(), *prompts_query(TRAIN)))
+    if versions.is_current(warehouse.get(), "context_distillation_dataset", "", version,
+                           "SELECT count(*) FROM context_distillation", []):
+        return reused_materialization(context, version)
+    prompts = prompts_of(warehouse, TRAIN).filter(
+        pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean))
+    backend = generation.open(model_store.path_of(config.policy))
+    rows = list(prompts.iter_rows(named=True))
+    plain = [format_prompt(r["text"], r["history"]) for r in rows]
+    preprompted = [distillation_prompt(r["text"], r["risk_category"], r["history"],
+                                       use_templates=config.use_templates) for r in rows]
+    settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
+                "temperature": config.temperature, "top_p": 1.0, "seed": config.seed}
+    with_answers = [s[0] for s in backend.generate(preprompted, **settings)]
+    without_answers = [s[0] for s in backend.generate(plain, **settings)]
+    safety_score = reward_model_scorer(model_store.path_of("safety_reward_model"))
+    # The RM judges both answers as answers to the prompt *without* the preprompt.
+    score_with = safety_score(plain, with_answers)
+    score_without = safety_score(plain, without_answers)
+    keep = selection.targeted_distillation_keep(score_with, score_without, config.margin)
+    frame = pl.DataFrame({
+        "prompt_id": prompts["id"], "text": prompts["text"], "history": prompts["history"],
+        "risk_category": prompts["risk_category"], "answer_with_preprompt": with_answers,
+        "answer_without_preprompt": without_answers, "score_with": score_with.tolist(),
+        "score_without": score_without.tolist(), "kept": keep.tolist(),
+    })
+    with warehouse.get().connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        warehouse.get().replace_table("context_distillation", frame, con)
+        versions.record(con, "context_distillation_dataset", "", version, frame.height,
+                        context.run.run_id)
+        con.execute("COMMIT")
+    kept = frame.group_by("risk_category").agg(
+        pl.len().alias("prompts"), pl.col("kept").mean().round(3).alias("fraction_kept")
+    ).sort("risk_category")
+    histogram = _delta_histogram(
+        (frame["score_with"] - frame["score_without"]).to_list(),
+        store.root / "context_distillation" / "deltas.png")
+    return dg.MaterializeResult(metadata={
+        "prompts": frame.height, "kept": int(frame["kept"].sum()),
+        "fraction_kept_by_category": markdown_table(kept),
+        "score_delta_histogram": dg.MetadataValue.md(markdown_image(histogram, "score deltas")),
+        "input_version": version, "reused": False,
+    }, data_version=dg.DataVersion(version))
+
+
+def _delta_histogram(deltas: list[float], path: Path) -> Path:
+    with figure_to(path, figsize=(6, 3.5)) as (_, axis):
+        axis.hist(deltas, bins=30)
+        axis.axvline(0.0, color="black", linewidth=1)
+        axis.set_xlabel("safety RM score: with preprompt - without")
+        axis.set_ylabel("prompts")
+        axis.set_title("Targeted context distillation keeps the right of 0")
+    return path
+
+
+@dg.asset(group_name="distill", deps=[context_distillation_dataset], kinds={"pytorch"},
+       description="Fine-tuned on (prompt without the preprompt -> the preprompted answer), "
+                   "for the kept samples only.")
+def distilled_model(context: dg.AssetExecutionContext, config: TrainConfig,
+                    training: TrainingResource, warehouse: WarehouseResource
+                    ) -> dg.MaterializeResult:
+    data = warehouse.get().query("SELECT * FROM context_distillation WHERE kept")
+    return fine_tune_on(context, data, "answer_with_preprompt", name="distilled_model",
+                        stage="distillation", parent="ppo_model",
+                        parents={"context_distillation_kept": data.height}, config=config,
+                        training=training)

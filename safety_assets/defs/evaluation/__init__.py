@@ -1,0 +1,1 @@
+"""The evaluation stage: its assets, checks, partitions and sensors."""

@@ -1,0 +1,1 @@
+"""The intake stage: its assets, checks, partitions and sensors."""

@@ -1,0 +1,145 @@
+"""Intake: one partition per inbox file; raw rows, validated records and the quarantine."""
+
+
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from safety_assets.defs.intake.batch_partitions import annotation_batches
+from safety_assets.defs.intake.intake_checks import BATCH_CHECKS, check_results, head_table
+from safety_assets.defs.resources import AnnotationInboxResource, WarehouseResource
+from safety_assets.intake.batch_store import (
+    StoredBatch,
+    store_raw_rows,
+    stored_batch_suites,
+    validate_stored_batch,
+)
+from safety_assets.intake.inbox import archive_batch, sha256_of
+from safety_assets.taxonomy import BENIGN
+
+GROUP = "intake"
+
+
+@dg.asset(
+    partitions_def=annotation_batches,
+    group_name=GROUP,
+    kinds={"duckdb"},
+    description="Every row of one inbox file as read, with parse errors; the file is archived.",
+)
+def raw_annotations(
+    context: dg.AssetExecutionContext, inbox: AnnotationInboxResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    key = context.partition_key
+    try:
+        source = inbox.locate(key)
+    except FileNotFoundError as error:
+        raise dg.Failure(description=str(error)) from error
+    archived = archive_batch(source, inbox.archive, key)
+    digest = sha256_of(archived)
+    store = warehouse.get()
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        n_rows, n_errors, whole_file_error = store_raw_rows(store, con, archived, key,
+                                                            inbox.max_row_bytes)
+        con.execute("DELETE FROM processed_files WHERE batch_id = ?", [key])
+        con.execute(
+            "INSERT INTO processed_files VALUES (?, ?, ?, ?, 0, 0, ?, ?)",
+            [key, archived.name, digest, n_rows, context.run.run_id,
+             datetime.now(UTC).replace(tzinfo=None)])
+        con.execute("COMMIT")
+    if whole_file_error:
+        context.log.warning(f"{archived.name}: whole file quarantined: {whole_file_error}")
+    return dg.MaterializeResult(metadata={
+        "file": archived.name,
+        "archived_copy": dg.MetadataValue.path(str(archived)),
+        "sha256": digest,
+        "bytes": archived.stat().st_size,
+        "rows": n_rows,
+        "unreadable_rows": n_errors,
+        "file_error": whole_file_error or "",
+    })
+
+
+def _sql_table(con: duckdb.DuckDBPyConnection, query: str, params: list[object],
+               max_rows: int) -> dg.MetadataValue:
+    head = con.sql(f"SELECT * FROM ({query}) LIMIT {int(max_rows)}", params=params).pl()
+    total = con.sql(f"SELECT count(*) FROM ({query})", params=params).fetchall()[0][0]
+    return head_table(head, int(total))
+
+
+def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
+                        ) -> dict[str, dict[str, object]]:
+    """What each asset shows about the batch, from SQL aggregates over its stored rows."""
+    key = [batch.batch_id]
+    n_prompts, n_adversarial = con.sql(
+        "SELECT count(*), count_if(risk_category <> ?) FROM prompts WHERE batch_id = ?",
+        params=[BENIGN, batch.batch_id]).fetchall()[0]
+    n_demonstrations = con.sql("SELECT count(*) FROM demonstrations WHERE batch_id = ?",
+                               params=key).fetchall()[0][0]
+    n_pairs = con.sql("SELECT count(*) FROM preference_pairs WHERE batch_id = ?",
+                      params=key).fetchall()[0][0]
+    return {
+        "prompts": {
+            "rows": n_prompts, "adversarial": n_adversarial,
+            "coverage": _sql_table(
+                con, "SELECT risk_category, attack_vector, count(*) AS rows FROM prompts "
+                     "WHERE batch_id = ? GROUP BY ALL ORDER BY risk_category, attack_vector",
+                key, 100)},
+        "demonstrations": {"rows": n_demonstrations},
+        "preference_pairs": {
+            "rows": n_pairs,
+            "by_axis_and_strength": _sql_table(
+                con, "SELECT axis, strength, count(*) AS rows FROM preference_pairs "
+                     "WHERE batch_id = ? GROUP BY ALL ORDER BY axis, strength", key, 50)},
+        "quarantined_records": {
+            "rows": batch.n_quarantined, "source_rows": batch.n_rows,
+            "reasons": _sql_table(
+                con, "SELECT reason, count(*) AS rows FROM quarantine WHERE batch_id = ? "
+                     "GROUP BY reason ORDER BY reason", key, 30),
+            "examples": _sql_table(con, _QUARANTINE_IN_ORDER, key, 20)},
+    }
+
+
+_QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason FROM quarantine "
+                        "WHERE batch_id = ? ORDER BY row_number NULLS LAST")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("prompts", deps=[raw_annotations], group_name=GROUP, kinds={"duckdb"},
+                  description="Adversarial and helpfulness prompts that passed validation."),
+        dg.AssetSpec("demonstrations", deps=[raw_annotations], group_name=GROUP, kinds={"duckdb"},
+                  description="Safe (and helpful) demonstrations written by annotators."),
+        dg.AssetSpec("preference_pairs", deps=[raw_annotations], group_name=GROUP,
+                  kinds={"duckdb"},
+                  description="Preference pairs with strength, axis and safety labels."),
+        dg.AssetSpec("quarantined_records", deps=[raw_annotations], group_name=GROUP,
+                  kinds={"duckdb"},
+                  description="Every refused row (or whole file) with file, row and reason."),
+    ],
+    check_specs=BATCH_CHECKS,
+    partitions_def=annotation_batches,
+)
+def validated_annotations(
+    context: dg.AssetExecutionContext, inbox: AnnotationInboxResource, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    key = context.partition_key
+    store = warehouse.get()
+    with tempfile.TemporaryDirectory(prefix="intake-") as folder:
+        batch = validate_stored_batch(store, key, Path(folder), limits=inbox.limits(),
+                                      hh_import=inbox.hh_import(), run_id=context.run.run_id)
+        with store.connect() as con:
+            metadata = _partition_metadata(con, batch)
+            first = con.sql(f"{_QUARANTINE_IN_ORDER} LIMIT 1", params=[key]).fetchall()
+        suites = stored_batch_suites(batch)
+    if first:
+        context.log.warning(
+            f"{batch.source_file}: {batch.n_quarantined} record(s) quarantined; first: row "
+            f"{first[0][0]}: {first[0][3]}")
+    for asset_key, values in metadata.items():
+        yield dg.MaterializeResult(asset_key=asset_key, metadata=values)
+    yield from check_results(suites)

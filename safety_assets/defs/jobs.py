@@ -1,0 +1,61 @@
+"""Jobs. A job holds assets of one partitioning (inferred from them), so the graph runs in
+phases:
+intake (per batch) -> models (unpartitioned) -> sampling (per risk category) -> rlhf and
+distillation (unpartitioned) -> evaluation set-up -> benchmarks (per model x benchmark) ->
+report."""
+
+import dagster as dg
+
+INTAKE_ASSETS = dg.AssetSelection.assets(
+    "raw_annotations", "prompts", "demonstrations", "preference_pairs", "quarantined_records")
+SAMPLING_ASSETS = dg.AssetSelection.assets("sampled_responses", "reward_scores")
+MODEL_ASSETS = dg.AssetSelection.groups("datasets", "sft", "reward")
+RLHF_ASSETS = dg.AssetSelection.groups("rlhf", "distill") - SAMPLING_ASSETS
+EVAL_SETUP_ASSETS = dg.AssetSelection.assets("evaluation_models", "truthfulqa_judges",
+                                          "toxicity_classifier")
+
+annotation_intake_job = dg.define_asset_job(
+    "annotation_intake",
+    selection=INTAKE_ASSETS,
+    tags={"safety_assets/stage": "intake"},
+    description="Read, validate and quarantine one inbox file (one batch partition).",
+)
+
+models_job = dg.define_asset_job(
+    "train_models",
+    selection=MODEL_ASSETS,
+    description="Over all batches: splits, SFT mixture, RM pairs, tokenizer, base and SFT "
+                "models, both reward models and their evaluation.",
+)
+
+sampling_job = dg.define_asset_job(
+    "sample_and_score",
+    selection=SAMPLING_ASSETS,
+    description="K samples per prompt of one risk category, scored by both reward models.",
+)
+
+rlhf_job = dg.define_asset_job(
+    "rlhf_and_distillation",
+    selection=RLHF_ASSETS,
+    description="Rejection sampling, PPO with the combined reward, targeted context "
+                "distillation.",
+)
+
+prepare_evaluation_job = dg.define_asset_job(
+    "prepare_evaluation",
+    selection=EVAL_SETUP_ASSETS,
+    description="Register the models under evaluation (one partition each) and train the "
+                "TruthfulQA judges and the toxicity classifier.",
+)
+
+benchmark_job = dg.define_asset_job(
+    "run_benchmarks",
+    selection=dg.AssetSelection.assets("benchmark_results"),
+    description="One benchmark for one model; backfill over models or benchmarks.",
+)
+
+report_job = dg.define_asset_job(
+    "benchmark_report",
+    selection=dg.AssetSelection.assets("safety_benchmark_table"),
+    description="The Table 11-style report over every evaluated model.",
+)

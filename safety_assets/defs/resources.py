@@ -1,0 +1,322 @@
+"""Resources: every external thing the assets touch, one ``ConfigurableResource`` each, and the
+code location's resource set (:func:`resources`).
+
+Locations are deploy-time settings: the code location passes ``dg.EnvVar("DAGSTER_HOME")`` as
+each location resource's ``home``, and a relative ``path`` lives under it. Nothing here reads
+the environment when the code loads. Resources nest where one needs another: the model store
+holds the warehouse (the registry is a warehouse table), and training holds the profile, the
+launcher and the model store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from pydantic import Field
+
+from safety_assets.intake import inbox as inbox_files
+from safety_assets.intake.parser import DEFAULT_MAX_ROW_BYTES
+from safety_assets.intake.validation import HHImportConfig, IntakeLimits
+from safety_assets.storage.model_store import ModelStore, hash_files
+from safety_assets.storage.paths import located
+from safety_assets.storage.warehouse import Warehouse
+
+HOME_DESCRIPTION = "Root of relative paths; the code location passes dg.EnvVar('DAGSTER_HOME')."
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file."""
+
+    home: str | None = Field(default=None, description=HOME_DESCRIPTION)
+    path: str = Field(default="warehouse.duckdb", description="The DuckDB file.")
+
+    def get(self) -> Warehouse:
+        return Warehouse(located(self.home, self.path))
+
+
+class AnnotationInboxResource(dg.ConfigurableResource):
+    """The folder annotators drop files into, and intake's limits for their rows."""
+
+    home: str | None = Field(default=None, description=HOME_DESCRIPTION)
+    path: str = Field(default="inbox", description="The inbox folder.")
+    archive_path: str = Field(default="storage/batches",
+                              description="Where each ingested file is copied, keyed by batch.")
+    min_age_seconds: float = Field(
+        default=2.0, description="Skip files modified more recently (still being copied).")
+    max_text_chars: int = IntakeLimits.max_text_chars
+    max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
+    hh_axis: str = Field(default="safety", description="Axis given to imported HH-RLHF pairs.")
+    hh_strength: str = Field(default="better",
+                             description="Strength given to imported HH-RLHF pairs.")
+
+    @property
+    def folder(self) -> Path:
+        return located(self.home, self.path)
+
+    @property
+    def archive(self) -> Path:
+        return located(self.home, self.archive_path)
+
+    def ready_files(self) -> list[inbox_files.InboxFile]:
+        return inbox_files.ready_files(self.folder, self.min_age_seconds)
+
+    def locate(self, batch_key: str) -> Path:
+        return inbox_files.locate_batch(batch_key, self.folder, self.archive)
+
+    def limits(self) -> IntakeLimits:
+        return IntakeLimits(max_text_chars=self.max_text_chars)
+
+    def hh_import(self) -> HHImportConfig:
+        return HHImportConfig(axis=self.hh_axis, strength=self.hh_strength)
+
+
+class ModelStoreResource(dg.ConfigurableResource):
+    """Where checkpoints are written, and the model registry (a warehouse table) that finds
+    them by name."""
+
+    warehouse: WarehouseResource
+    home: str | None = Field(default=None, description=HOME_DESCRIPTION)
+    path: str = Field(default="models", description="The model store folder.")
+
+    def get(self) -> ModelStore:
+        return ModelStore(located(self.home, self.path))
+
+    @property
+    def root(self) -> Path:
+        return self.get().root
+
+    def path_of(self, name: str) -> Path:
+        """The registered checkpoint (or tokenizer) ``name``: by identity, never by mtime."""
+        return ModelStore.path_of(self.warehouse.get(), name)
+
+    def register(self, **record: Any) -> None:
+        self.get().register(self.warehouse.get(), **record)
+
+
+class ModelProfileResource(dg.ConfigurableResource):
+    """Which models the pipeline trains.
+
+    ``tiny`` (default): a tokenizer and a small Llama trained here from the project's own
+    text, on CPU, offline. ``local``: a local Hugging Face causal LM folder (e.g. Llama 2 7B)
+    and its tokenizer by path, never fetched from a hub; bf16 on GPU, optional LoRA.
+    """
+
+    profile: str = Field(default="tiny", description="tiny | local")
+    local_model_path: str | None = None
+    local_tokenizer_path: str | None = Field(
+        default=None, description="Defaults to local_model_path.")
+    lora_r: int = Field(default=0, description="LoRA rank for the local profile (0: full).")
+    # Sized so that the whole graph trains in minutes on 2 CPU cores (about 1M parameters).
+    vocab_size: int = 2048
+    hidden: int = 128
+    layers: int = 4
+    heads: int = 4
+    max_length: int = 192
+
+    def is_local(self) -> bool:
+        if self.profile not in ("tiny", "local"):
+            raise ValueError(f"unknown model profile {self.profile!r} (tiny or local)")
+        if self.profile == "local" and not self.local_model_path:
+            raise ValueError("profile 'local' needs local_model_path")
+        return self.profile == "local"
+
+    def spec_fields(self) -> dict[str, Any]:
+        """What the profile decides in every training spec: the model's shape and length."""
+        self.is_local()
+        return {"profile": self.profile, "hidden": self.hidden, "layers": self.layers,
+                "heads": self.heads, "lora_r": self.lora_r, "max_length": self.max_length}
+
+    def ppo_settings(self) -> dict[str, Any]:
+        """PPO settings the profile changes from the paper's (``PPOConfig`` holds those):
+        none for a real model. The tiny one runs the paper's 200 iterations of 512 rollouts
+        in hours on a CPU and learns nothing at lr 1e-6, so it gets a short, fast run."""
+        if self.is_local():
+            return {}
+        return {"learning_rate": 1e-5, "value_learning_rate": 1e-3, "batch_size": 32,
+                "mini_batch_size": 8, "iterations": 12, "max_new_tokens": 32}
+
+
+class TrainingLauncherResource(dg.ConfigurableResource):
+    """How a training job is started: `accelerate launch` of a trainer entry point as its own
+    process, watched through Dagster Pipes. Every trainer (SFT, reward models, PPO) goes
+    through :meth:`command`, so ``num_processes`` and ``mixed_precision`` reach all of them.
+
+    To run training elsewhere (a Kubernetes pod, a Slurm node), swap the Pipes client in
+    :meth:`pipes_client` (e.g. ``PipesK8sClient``) and keep the same command.
+    """
+
+    num_processes: int = Field(default=1, description="Processes per node (one per GPU).")
+    cpu: bool = Field(default=True, description="Force CPU (the embedded default).")
+    mixed_precision: str = Field(
+        default="auto", description="auto (bf16 on a GPU, else no) | no | bf16 | fp16")
+    use_accelerate: bool = Field(
+        default=True, description="Launch through `accelerate launch` (else plain python).")
+
+    def spec_fields(self) -> dict[str, Any]:
+        """What the launcher decides in every training spec."""
+        return {"cpu": self.cpu, "mixed_precision": self.mixed_precision}
+
+    def command(self, spec_path: Path, asset_key: str | None = None,
+                entry: str = "safety_assets.ml.train_entry") -> list[str]:
+        """The command that runs trainer module ``entry`` on ``spec_path``."""
+        from safety_assets.ml.train_entry import launch_command
+
+        if not self.use_accelerate or self.num_processes > 1:
+            # Several processes: torchrun through `accelerate launch --multi_gpu`, which also
+            # works on CPU over gloo (accelerate 1.15's --cpu launcher starts one process).
+            return launch_command(spec_path, self.num_processes if self.use_accelerate else 1,
+                                  asset_key=asset_key, entry=entry,
+                                  threads_per_process=self.threads_per_process())
+        # The spec carries the precision the trainer uses; "auto" is no launcher flag.
+        flag = "no" if self.mixed_precision == "auto" else self.mixed_precision
+        launch = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1",
+                  "--num_machines", "1", "--mixed_precision", flag, "--dynamo_backend", "no"]
+        if self.cpu:
+            launch.append("--cpu")
+        args = ["-m", entry, "--spec", str(spec_path)]
+        return [*launch, *args, *(["--asset-key", asset_key] if asset_key else [])]
+
+    def threads_per_process(self) -> int:
+        return max(1, (os.cpu_count() or 1) // max(1, self.num_processes))
+
+    def pipes_client(self) -> dg.PipesSubprocessClient:
+        return dg.PipesSubprocessClient(env={
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS",
+                                              str(self.threads_per_process())),
+        })
+
+
+class TrainingResource(dg.ConfigurableResource):
+    """Training as the assets see it: which models (profile), how a job starts (launcher) and
+    where checkpoints go (model store). :meth:`train` stages the data, launches the trainer
+    unless this exact job already finished, and registers the checkpoint."""
+
+    profile: ModelProfileResource
+    launcher: TrainingLauncherResource
+    model_store: ModelStoreResource
+
+    def tokenizer_path(self) -> str:
+        """The registered tokenizer (``chat_tokenizer``), found by name in the registry."""
+        return str(self.model_store.path_of("chat_tokenizer"))
+
+    def train(self, context: dg.AssetExecutionContext, *, name: str, stage: str,
+              spec: Any, train_rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]],
+              parents: dict[str, Any]) -> dg.MaterializeResult:
+        """Train ``spec`` (a :class:`~safety_assets.ml.trainer.TrainSpec` whose data and output
+        paths this fills in) on the rows, and register the result as ``name``."""
+        from safety_assets.defs.metadata import checkpoint_materialization
+        from safety_assets.ml.data import write_jsonl
+
+        if not train_rows:
+            raise ValueError(f"{name}: no training rows; materialize the upstream datasets "
+                             "first")
+        store = self.model_store.get()
+        staging = store.root / name / "_staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        files = {"train": staging / "train.jsonl", "eval": staging / "eval.jsonl"}
+        write_jsonl(train_rows, files["train"])
+        if eval_rows:
+            write_jsonl(eval_rows, files["eval"])
+        else:
+            files["eval"].unlink(missing_ok=True)
+        staged = [p for p in files.values() if p.exists()]
+        # The job hash covers the data and every spec field but the paths it fills in (the
+        # parent checkpoint's folder is a spec field, so a new parent is a new job).
+        fields = {k: v for k, v in spec.to_dict().items()
+                  if k not in ("output_dir", "train_data", "eval_data")}
+        data_hash = hash_files(staged, fields)
+        job = store.job_dir(name, data_hash)
+        for path in files.values():
+            if path.exists():
+                path.replace(job / path.name)
+        spec.output_dir = str(job)
+        spec.train_data = str(job / "train.jsonl")
+        spec.eval_data = str(job / "eval.jsonl") if eval_rows else None
+        spec_path = job / "spec.json"
+        spec.to_json(spec_path)
+        model_dir = ModelStore.model_dir(job)
+        reported: dict[str, Any] = {}
+        if (job / "metrics.json").exists() and (model_dir / "config.json").exists():
+            context.log.info(f"{name}: this exact job already finished in {job}; not retrained")
+        else:
+            command = self.launcher.command(spec_path, name)
+            context.log.info(f"{name}: launching {' '.join(command)}")
+            invocation = self.launcher.pipes_client().run(context=context, command=command)
+            reported = dict(invocation.get_materialize_result().metadata or {})
+        metrics = json.loads((job / "metrics.json").read_text())
+        self.model_store.register(name=name, stage=stage, path=model_dir, parents=parents,
+                                  config=spec.to_dict(), data_hash=data_hash, metrics=metrics)
+        return checkpoint_materialization(
+            name, job, metrics, data_hash, reported=reported, parents=parents,
+            train_examples=len(train_rows), eval_examples=len(eval_rows))
+
+
+class GenerationBackendResource(dg.ConfigurableResource):
+    """How samples are generated: ``hf`` (transformers, batched, CPU or GPU) or ``vllm``
+    (GPU only; needs the optional extra ``pip install 'safety-assets[gpu]'``)."""
+
+    backend: str = Field(default="hf", description="hf | vllm")
+    batch_size: int = Field(default=32, description="Prompts per generate call (hf).")
+    device: str | None = Field(default=None, description="hf: cpu, cuda, ... (None: auto).")
+    tensor_parallel_size: int = Field(default=1, description="vllm: GPUs per model.")
+    gpu_memory_utilization: float = Field(default=0.85, description="vllm only.")
+
+    def open(self, model_path: str | Path) -> Any:
+        """A :class:`~safety_assets.rlhf.generation.GenerationBackend` on ``model_path``."""
+        from safety_assets.rlhf.generation import make_backend
+
+        if self.backend == "vllm":
+            return make_backend("vllm", str(model_path),
+                                tensor_parallel_size=self.tensor_parallel_size,
+                                gpu_memory_utilization=self.gpu_memory_utilization)
+        return make_backend(self.backend, str(model_path), batch_size=self.batch_size,
+                            device=self.device)
+
+
+class EvalDataResource(dg.ConfigurableResource):
+    """Where the benchmark data lives: TruthfulQA.csv and the judge files under
+    ``truthfulqa/``, ToxiGen prompt files under ``toxigen/prompts/``."""
+
+    root: str | None = Field(
+        default=None, description="Default: $SAFETY_ASSETS_EVAL_DATA, else ../shared/data.")
+
+    def paths(self) -> Any:
+        """The :class:`~safety_assets.evaluation.EvalDataPaths`, refused when any is missing."""
+        from safety_assets.evaluation import EvalDataPaths
+
+        paths = EvalDataPaths.from_root(self.root)
+        missing = paths.missing()
+        if missing:
+            raise FileNotFoundError(f"evaluation data missing: {', '.join(map(str, missing))}")
+        return paths
+
+
+def build_resources(home: str | dg.EnvVar | None = None, **overrides: Any) -> dict[str, Any]:
+    """The resource set, every location under ``home``; ``overrides`` replace entries by key
+    (tests give a temporary home and a small profile this way)."""
+    warehouse = WarehouseResource(home=home)
+    model_store = ModelStoreResource(warehouse=warehouse, home=home)
+    profile = overrides.pop("profile", ModelProfileResource())
+    launcher = overrides.pop("launcher", TrainingLauncherResource())
+    built: dict[str, Any] = {
+        "warehouse": warehouse,
+        "inbox": AnnotationInboxResource(home=home),
+        "model_store": model_store,
+        "training": TrainingResource(profile=profile, launcher=launcher,
+                                     model_store=model_store),
+        "generation": GenerationBackendResource(),
+        "eval_data": EvalDataResource(),
+    }
+    built.update(overrides)
+    return built
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources(home=dg.EnvVar("DAGSTER_HOME")))

@@ -1,0 +1,1 @@
+"""The reward stage: its assets, checks, partitions and sensors."""

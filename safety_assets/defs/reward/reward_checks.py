@@ -1,0 +1,31 @@
+"""Checks of the reward models."""
+
+import math
+
+import dagster as dg
+
+from safety_assets.defs.metadata import latest_metadata
+from safety_assets.defs.resources import WarehouseResource
+from safety_assets.defs.reward.reward_assets import RewardModelEvalConfig, reward_model_eval
+from safety_assets.evaluation.reward_accuracy import binomial_p_value
+
+
+@dg.asset_check(asset=reward_model_eval, blocking=True,
+                description="Each RM ranks held-out pairs better than chance: one-sided exact "
+                            "binomial test against 50% at the significance reward_model_eval "
+                            "ran with.")
+def reward_models_beat_chance(context: dg.AssetCheckExecutionContext,
+                              warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    significance = latest_metadata(context, "reward_model_eval").get(
+        "significance", RewardModelEvalConfig().significance)
+    overall = warehouse.get().query(
+        "SELECT rm, n, correct, accuracy FROM reward_model_eval WHERE dimension = 'overall'")
+    results = {}
+    passed = overall.height == 2
+    for row in overall.iter_rows(named=True):
+        p_value = binomial_p_value(row["correct"], row["n"])
+        results[row["rm"]] = {"accuracy": row["accuracy"], "pairs": row["n"],
+                              "p_value": p_value}
+        passed = passed and p_value < significance and not math.isnan(row["accuracy"])
+    return dg.AssetCheckResult(passed=passed, metadata={
+        "results": dg.MetadataValue.json(results), "significance": significance})

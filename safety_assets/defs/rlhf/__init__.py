@@ -1,0 +1,1 @@
+"""The rlhf stage: its assets, checks, partitions and sensors."""

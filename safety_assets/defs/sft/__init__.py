@@ -1,0 +1,1 @@
+"""The sft stage: its assets, checks, partitions and sensors."""

@@ -1,0 +1,134 @@
+"""The GX suites of one intake batch, run over its staged tables chunk by chunk.
+
+The tables are those :func:`safety_assets.intake.staging.resolve` writes (accepted records of
+each kind, the quarantine), in a DuckDB database of the batch's own. Row-level expectations
+see each chunk; the batch-wide ones (unique ids, category coverage, label balance) see a small
+SQL aggregate of the whole batch, so memory does not grow with the batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import duckdb
+import great_expectations as gx
+import polars as pl
+
+from safety_assets.intake import expectations as ex
+from safety_assets.intake import staging
+from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT
+from safety_assets.intake.validation import QUARANTINE_SCHEMA
+from safety_assets.taxonomy import ADVERSARIAL_CATEGORIES, BENIGN, UNTAGGED
+
+PROMPTS = staging.ACCEPTED_TABLES[PROMPT]
+DEMONSTRATIONS = staging.ACCEPTED_TABLES[DEMONSTRATION]
+PAIRS = staging.ACCEPTED_TABLES[PREFERENCE]
+QUARANTINE = staging.QUARANTINE_TABLE
+# Rows of duplicated ids handed to GX: enough for its examples, never the whole batch.
+_DUPLICATE_SAMPLE = 20
+
+
+@dataclass
+class BatchSuites:
+    prompts: ex.SuiteOutcome
+    coverage: ex.SuiteOutcome | None        # None: no adversarial prompts in the batch
+    untagged: ex.SuiteOutcome
+    demonstrations: ex.SuiteOutcome
+    preference_pairs: ex.SuiteOutcome
+    label_balance: ex.SuiteOutcome | None   # None: no pair has a safe/unsafe label
+    n_pairs: int
+    n_quarantined: int
+    quarantine_reasons: pl.DataFrame        # reason, rows: the first ``max_reasons`` reasons
+    n_reasons: int
+
+
+def stage_frames(con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame,
+                 demonstrations: pl.DataFrame, pairs: pl.DataFrame,
+                 quarantine: pl.DataFrame) -> None:
+    """Small in-memory frames as the staged tables the suites read (tests, small batches)."""
+    if quarantine.width == 0:
+        quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    for table, frame in ((PROMPTS, prompts), (DEMONSTRATIONS, demonstrations),
+                         (PAIRS, pairs), (QUARANTINE, quarantine)):
+        con.register("_frame", frame)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
+        finally:
+            con.unregister("_frame")
+
+
+def run_batch_suites(con: duckdb.DuckDBPyConnection,
+                     chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+                     max_reasons: int = 20) -> BatchSuites:
+    """Every intake suite of the batch staged in ``con``, ``chunk_rows`` rows at a time."""
+    prompts = ex.ChunkedSuite("prompts", ex.prompt_expectations())
+    untagged = ex.ChunkedSuite("untagged", ex.untagged_expectations())
+    for chunk in staging.frames(
+            con, f"SELECT id, text, risk_category, attack_vector FROM {PROMPTS}", chunk_rows):
+        prompts.validate_chunk(chunk)
+        untagged.validate_chunk(chunk)
+    _validate_unique_ids(con, prompts, PROMPTS)
+
+    coverage = None
+    excluded = f"('{BENIGN}', '{UNTAGGED}')"
+    if staging.count(con, f"{PROMPTS} WHERE risk_category NOT IN {excluded}"):
+        coverage = ex.ChunkedSuite("coverage", ex.coverage_expectations(ADVERSARIAL_CATEGORIES))
+        categories = con.sql(f"SELECT DISTINCT risk_category FROM {PROMPTS} "
+                             f"WHERE risk_category NOT IN {excluded} ORDER BY 1").pl()
+        for expectation in coverage.batch_wide():
+            coverage.validate_whole(expectation, categories)
+
+    demonstrations = ex.ChunkedSuite("demonstrations", ex.demonstration_expectations())
+    for chunk in staging.frames(con, f"SELECT id, prompt_id, response FROM {DEMONSTRATIONS}",
+                                chunk_rows):
+        demonstrations.validate_chunk(chunk)
+    _validate_unique_ids(con, demonstrations, DEMONSTRATIONS)
+
+    pairs = ex.ChunkedSuite("preference_pairs", ex.preference_expectations())
+    for chunk in staging.frames(con, f"SELECT id, chosen, rejected, strength, axis, "
+                                     f"rejected_safe FROM {PAIRS}", chunk_rows):
+        pairs.validate_chunk(ex.preference_frame(chunk))
+    _validate_unique_ids(con, pairs, PAIRS)
+
+    balance = None
+    n_labelled, n_safe = con.sql(
+        f"SELECT count(rejected_safe), count_if(rejected_safe) FROM {PAIRS}").fetchall()[0]
+    if n_labelled:
+        balance = ex.ChunkedSuite("balance", ex.label_balance_expectations())
+        # The mean of the 0/1 shares, as GX would compute it over every labelled pair.
+        share = pl.DataFrame({"rejected_safe_share": [n_safe / n_labelled]})
+        for expectation in balance.batch_wide():
+            balance.validate_whole(expectation, share)
+
+    reasons = con.sql(f"SELECT reason, count(*) AS rows FROM {QUARANTINE} GROUP BY reason "
+                      f"ORDER BY reason LIMIT {int(max_reasons)}").pl()
+    return BatchSuites(
+        prompts=prompts.outcome(), coverage=None if coverage is None else coverage.outcome(),
+        untagged=untagged.outcome(), demonstrations=demonstrations.outcome(),
+        preference_pairs=pairs.outcome(),
+        label_balance=None if balance is None else balance.outcome(),
+        n_pairs=staging.count(con, PAIRS), n_quarantined=staging.count(con, QUARANTINE),
+        quarantine_reasons=reasons,
+        n_reasons=staging.count(con, f"(SELECT DISTINCT reason FROM {QUARANTINE})"))
+
+
+def _validate_unique_ids(con: duckdb.DuckDBPyConnection, suite: ex.ChunkedSuite,
+                         table: str) -> None:
+    """GX's uniqueness on the first rows of duplicated ids (in table order, each id shown at
+    least twice so GX flags it), with the batch's count of such rows from SQL."""
+    for expectation in suite.batch_wide():
+        if not isinstance(expectation, gx.expectations.ExpectColumnValuesToBeUnique):
+            continue
+        column = staging.quote_identifier(expectation.configuration.kwargs["column"])
+        duplicated = (f"{column} IN (SELECT {column} FROM {table} WHERE {column} IS NOT NULL "
+                      f"GROUP BY {column} HAVING count(*) > 1)")
+        n_unexpected = staging.count(con, f"{table} WHERE {duplicated}")
+        sample = [row[0] for row in con.sql(
+            f"SELECT {column} FROM {table} WHERE {duplicated} ORDER BY rowid "
+            f"LIMIT {_DUPLICATE_SAMPLE}").fetchall()]
+        seen = Counter(sample)
+        sample += [value for value, n in seen.items() if n == 1]
+        name = expectation.configuration.kwargs["column"]
+        suite.validate_whole(expectation, pl.DataFrame({name: sample}, schema={name: pl.String}),
+                             unexpected_count=n_unexpected)

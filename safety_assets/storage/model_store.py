@@ -1,0 +1,73 @@
+"""Where checkpoints live and how they are registered.
+
+A training job writes into ``<root>/<asset>/<job hash>/`` where the hash covers the training
+data and the spec: the same job retried (after a crash) finds its own saved state and
+resumes, while new data or a new config starts a fresh folder. The trainer writes the final
+``model/`` folder atomically, and only then is the checkpoint registered in the warehouse,
+so a half-written checkpoint is never listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from safety_assets.storage.warehouse import Warehouse
+
+
+def hash_files(paths: Iterable[Path], extra: Mapping[str, Any] | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+    if extra:
+        digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+class ModelStore:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def job_dir(self, asset_name: str, job_hash: str) -> Path:
+        path = self.root / asset_name / job_hash[:16]
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @staticmethod
+    def model_dir(job_dir: Path) -> Path:
+        return job_dir / "model"
+
+    def register(self, warehouse: Warehouse, *, name: str, stage: str, path: Path,
+                 parents: Mapping[str, Any], config: Mapping[str, Any], data_hash: str,
+                 metrics: Mapping[str, Any]) -> None:
+        # A model folder has config.json; a registered tokenizer has tokenizer.json.
+        if not any((path / marker).exists() for marker in ("config.json", "tokenizer.json")):
+            raise FileNotFoundError(f"{path} holds no saved model or tokenizer: refusing to "
+                                    "register it")
+        with warehouse.connect() as con:
+            con.execute("DELETE FROM model_registry WHERE name = ?", [name])
+            con.execute(
+                "INSERT INTO model_registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, stage, str(path), json.dumps(parents, default=str),
+                 json.dumps(config, default=str), data_hash,
+                 metrics.get("num_parameters"), metrics.get("tokens_seen"),
+                 metrics.get("final_train_loss"), datetime.now(UTC).replace(tzinfo=None)])
+
+    @staticmethod
+    def registered(warehouse: Warehouse) -> pl.DataFrame:
+        return warehouse.query("SELECT * FROM model_registry ORDER BY created_at")
+
+    @staticmethod
+    def path_of(warehouse: Warehouse, name: str) -> Path:
+        found = warehouse.query("SELECT path FROM model_registry WHERE name = ?", [name])
+        if found.height == 0:
+            raise LookupError(f"no checkpoint registered as {name!r}: materialize it first")
+        return Path(found["path"][0])
