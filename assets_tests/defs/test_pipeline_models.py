@@ -42,7 +42,7 @@ MODEL_ASSETS = [
     reward_checks.reward_models_beat_chance, dataset_checks.sft_mixture_suite,
     dataset_checks.safety_rm_pairs_suite, dataset_checks.helpfulness_rm_pairs_suite,
     dataset_checks.prompt_splits_disjoint]
-RLHF_ASSETS = [rlhf_assets.rejection_sampling_dataset, rlhf_checks.best_of_k_beats_median,
+RLHF_ASSETS = [rlhf_assets.rejection_sampling_dataset, rlhf_checks.max_median_gap_grows_with_k,
                rlhf_assets.rejection_sampled_model, rlhf_assets.ppo_model,
                distill_assets.context_distillation_dataset, distill_assets.distilled_model]
 SAMPLING_ASSETS = [rlhf_assets.sampled_responses, rlhf_assets.reward_scores]

@@ -51,8 +51,11 @@ class AnnotationInboxResource(dg.ConfigurableResource):
     max_text_chars: int = IntakeLimits.max_text_chars
     max_row_bytes: int = DEFAULT_MAX_ROW_BYTES
     hh_axis: str = Field(default="safety", description="Axis given to imported HH-RLHF pairs.")
-    hh_strength: str = Field(default="better",
-                             description="Strength given to imported HH-RLHF pairs.")
+    hh_strength: str = Field(
+        default="negligibly_better",
+        description="Strength given to imported HH-RLHF pairs. HH-RLHF records no strength, "
+                    "so they count as the paper's 'negligibly better / unsure' bin: margin 0, "
+                    "no invented confidence.")
 
     @property
     def folder(self) -> Path:
@@ -257,6 +260,19 @@ class TrainingResource(dg.ConfigurableResource):
             train_examples=len(train_rows), eval_examples=len(eval_rows))
 
 
+class SafetyRulesResource(dg.ConfigurableResource):
+    """The two safety-score levels the pipeline reads, set once for every stage that reads
+    them: the combined reward's switch (sampling scores and PPO), the violation rule (the
+    benchmark) and the calibration report (reward_model_eval), so they cannot disagree."""
+
+    safety_threshold: float = Field(
+        default=0.15, description="R_c uses the safety RM when its probability is under this "
+                                  "(the paper's 0.15: precision 0.89, recall 0.55 there).")
+    violation_threshold: float = Field(
+        default=0.5, description="A response is a violation when the judge's probability of "
+                                 "'safe' is under this.")
+
+
 class GenerationBackendResource(dg.ConfigurableResource):
     """How samples are generated: ``hf`` (transformers, batched, CPU or GPU) or ``vllm``
     (GPU only; needs the optional extra ``pip install 'safety-assets[gpu]'``)."""
@@ -312,6 +328,7 @@ def build_resources(home: str | dg.EnvVar | None = None, **overrides: Any) -> di
                                      model_store=model_store),
         "generation": GenerationBackendResource(),
         "eval_data": EvalDataResource(),
+        "safety_rules": SafetyRulesResource(),
     }
     built.update(overrides)
     return built

@@ -23,15 +23,31 @@ def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16
     return (chosen > rejected).tolist()
 
 
+# Pairs imported from Anthropic's HH-RLHF carry this annotator; every other pair was written
+# for this project (the embedded sample data) or by its annotators.
+HH_RLHF_ANNOTATOR = "hh-rlhf"
+
+
+def pair_source(annotator: pl.Expr) -> pl.Expr:
+    """``hh-rlhf`` for imported HH-RLHF pairs, ``project`` for the rest: accuracy on data this
+    project did not write is the one to quote."""
+    return pl.when(annotator == HH_RLHF_ANNOTATOR).then(pl.lit("hh-rlhf")).otherwise(
+        pl.lit("project"))
+
+
 def accuracy_table(scored: pl.DataFrame) -> pl.DataFrame:
-    """Accuracy per RM overall and by strength, risk category and attack vector.
+    """Accuracy per RM overall and by strength, risk category, attack vector and (when the
+    pairs carry an ``annotator``) source.
 
     ``scored`` has columns rm, correct (bool), strength, risk_category, attack_vector.
     """
+    if "annotator" in scored.columns:
+        scored = scored.with_columns(source=pair_source(pl.col("annotator")))
     parts = [scored.group_by("rm").agg(
         pl.lit("overall").alias("dimension"), pl.lit("all").alias("value"),
         pl.len().alias("n"), pl.col("correct").sum().alias("correct"))]
-    for dimension in ("strength", "risk_category", "attack_vector"):
+    dimensions = ["strength", "risk_category", "attack_vector"]
+    for dimension in dimensions + (["source"] if "source" in scored.columns else []):
         parts.append(scored.group_by("rm", dimension).agg(
             pl.lit(dimension).alias("dimension"), pl.len().alias("n"),
             pl.col("correct").sum().alias("correct")).rename({dimension: "value"}))

@@ -86,7 +86,8 @@ def split_pair(chosen: str, rejected: str) -> HHPair:
 
 
 def to_records(
-    pair: HHPair, axis: str = "safety", strength: str = "better", annotator: str = "hh-rlhf"
+    pair: HHPair, axis: str = "safety", strength: str = "negligibly_better",
+    annotator: str = "hh-rlhf"
 ) -> list[tuple[str, dict[str, object]]]:
     """(kind, record) for the prompt and the preference pair of one HH pair.
 

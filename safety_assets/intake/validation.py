@@ -56,7 +56,8 @@ class IntakeLimits:
 @dataclass(frozen=True)
 class HHImportConfig:
     axis: str = "safety"
-    strength: str = "better"
+    # HH-RLHF records no strength: "negligibly better / unsure", margin 0 (not an invented 2).
+    strength: str = "negligibly_better"
     annotator: str = "hh-rlhf"
 
 

@@ -14,6 +14,9 @@ from safety_assets.taxonomy import RISK_CATEGORIES
 class SplitConfig(dg.Config):
     held_out_fraction: float = Field(
         default=0.1, description="Share of prompts held out of all training (evaluation).")
+    judge_fraction: float = Field(
+        default=0.1, description="Share of prompts whose pairs train only the independent "
+                                 "safety judge (no stage sees them).")
     seed: int = 0
 
 
@@ -41,13 +44,14 @@ _ADVERSARIAL_SQL = ", ".join(f"('{c.name}', {str(c.adversarial).upper()})"
 
 
 @dg.asset(group_name="datasets", deps=["prompts"], kinds={"duckdb"},
-       description="Train / held-out split per prompt, by a hash of its id: stable as batches "
-                   "arrive, and a prompt's demonstrations and pairs share its split.")
+       description="Train / held-out / judge split per prompt, by a hash of its id: stable as "
+                   "batches arrive, and a prompt's demonstrations and pairs share its split.")
 def prompt_splits(config: SplitConfig, warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = warehouse.get()
     with store.connect() as con:
         prompts = con.sql("SELECT id, risk_category FROM prompts").pl()
-        assigned = splits.assign_splits(prompts["id"], config.held_out_fraction, config.seed)
+        assigned = splits.assign_splits(prompts["id"], config.held_out_fraction, config.seed,
+                                        config.judge_fraction)
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM prompt_splits")
         store.insert(con, "prompt_splits", assigned)
@@ -56,6 +60,7 @@ def prompt_splits(config: SplitConfig, warehouse: WarehouseResource) -> dg.Mater
     return dg.MaterializeResult(metadata={
         "prompts": assigned.height,
         "held_out": assigned.filter(pl.col("split") == splits.HELD_OUT).height,
+        "judge": assigned.filter(pl.col("split") == splits.JUDGE).height,
         "by_split_and_category": markdown_table(counts(joined, ["split", "risk_category"])),
     })
 
@@ -95,7 +100,7 @@ def _pairs_with_prompts(store: WarehouseResource) -> pl.DataFrame:
     return store.get().query("""
         SELECT r.id, r.prompt_id, r.batch_id, s.split, p.text, p.history, r.chosen, r.rejected,
                r.strength, r.axis, r.chosen_safe, r.rejected_safe, p.risk_category,
-               p.attack_vector
+               p.attack_vector, r.annotator
         FROM preference_pairs r
         JOIN prompts p ON p.id = r.prompt_id
         JOIN prompt_splits s ON s.prompt_id = r.prompt_id

@@ -18,6 +18,7 @@ from safety_assets.defs.resources import (
     EvalDataResource,
     GenerationBackendResource,
     ModelStoreResource,
+    SafetyRulesResource,
     WarehouseResource,
 )
 from safety_assets.ml.chat_format import format_prompt
@@ -196,9 +197,6 @@ class BenchmarkConfig(dg.Config):
     max_new_tokens: int = 50
     temperature: float = Field(default=0.1, description="Paper: 0.1 for these benchmarks.")
     top_p: float = Field(default=0.9, description="Paper: 0.9.")
-    violation_threshold: float = Field(
-        default=0.5, description="A response is a violation when the safety RM's probability "
-                                 "is below this.")
     seed: int = 0
 
 
@@ -278,7 +276,7 @@ def _held_out_adversarial() -> tuple[str, list[str]]:
 
 
 def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
-                warehouse: WarehouseResource) -> tuple[dict, pl.DataFrame]:
+                warehouse: WarehouseResource, threshold: float) -> tuple[dict, pl.DataFrame]:
     from safety_assets.evaluation import violation_rates, violations_frame
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
@@ -294,7 +292,7 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
     frame = violations_frame(prompts["risk_category"].to_list(),
                              prompts["attack_vector"].to_list(), scored["safety"],
                              scored["helpfulness"], prompts["id"].to_list())
-    report = violation_rates(frame, config.violation_threshold)
+    report = violation_rates(frame, threshold)
     n = prompts.height
     metrics = {("violation_pct", "all"): (report.violation_pct, n),
                ("mean_safety_score", "all"): (float(report.overall["mean_safety"][0]), n),
@@ -317,8 +315,8 @@ _RESULTS_IN = "SELECT count(*) FROM benchmark_results WHERE model = ? AND benchm
 
 def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path,
                        store: ModelStoreResource, eval_data: EvalDataResource,
-                       generation: GenerationBackendResource, warehouse: WarehouseResource
-                       ) -> str:
+                       generation: GenerationBackendResource, warehouse: WarehouseResource,
+                       safety_rules: SafetyRulesResource) -> str:
     """Everything one benchmark's result depends on: the model's files, the judges or the
     classifier and their sources, the benchmark data, the prompts and reward models."""
     inputs: dict[str, Any] = {}
@@ -337,7 +335,8 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
     else:
         inputs = {"prompts": versions.query_digest(warehouse.get(), *_held_out_adversarial()),
                   "rms": [versions.model_identity(warehouse.get(), f"{rm}_reward_model")
-                          for rm in ("safety", "helpfulness")]}
+                          for rm in ("safety", "helpfulness")],
+                  "rules": safety_rules.model_dump()}
     return versions.fingerprint(code=BENCHMARK_CODE_VERSION, benchmark=benchmark,
                                 config=config.model_dump(), backend=generation.model_dump(),
                                 model=versions.folder_stamp(model_path), **inputs)
@@ -353,8 +352,8 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
                    "the model, judges, data and config are unchanged.")
 def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig,
                       generation: GenerationBackendResource, eval_data: EvalDataResource,
-                      model_store: ModelStoreResource, warehouse: WarehouseResource
-                      ) -> dg.MaterializeResult:
+                      model_store: ModelStoreResource, safety_rules: SafetyRulesResource,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     keys = context.partition_key.keys_by_dimension
     model_name, benchmark = keys["model"], keys["benchmark"]
     found = warehouse.get().query("SELECT * FROM eval_models WHERE name = ?", [model_name])
@@ -363,8 +362,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
                          f"evaluation_models first")
     model_path = Path(found["path"][0])
     version = _benchmark_version(benchmark, config, model_path, model_store, eval_data,
-                                 generation,
-                                 warehouse)
+                                 generation, warehouse, safety_rules)
     if versions.is_current(warehouse.get(), "benchmark_results", context.partition_key,
                            version, _RESULTS_IN, [model_name, benchmark]):
         return reused_materialization(context, version)
@@ -384,7 +382,8 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
                                             model_store.root / "toxicity_classifier",
                                             eval_data.paths())
     else:
-        metrics, generations = _run_safety(config, generate, model_store, warehouse)
+        metrics, generations = _run_safety(config, generate, model_store, warehouse,
+                                           safety_rules.violation_threshold)
     results = _result_rows(model_name, benchmark, metrics)
     generations = generations.select(
         pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"),

@@ -9,23 +9,44 @@ from pydantic import Field
 
 from safety_assets.datasets.splits import HELD_OUT, TRAIN
 from safety_assets.defs.metadata import markdown_table
-from safety_assets.defs.resources import ModelStoreResource, TrainingResource, WarehouseResource
+from safety_assets.defs.resources import (
+    ModelStoreResource,
+    SafetyRulesResource,
+    TrainingResource,
+    WarehouseResource,
+)
 from safety_assets.defs.sft.sft_assets import batches_of, fine_tune_spec
 from safety_assets.defs.sft.training_configs import RewardModelConfig
+from safety_assets.evaluation.calibration import (
+    expected_calibration_error,
+    labelled_responses,
+    reliability_table,
+    score_labelled,
+    threshold_quality,
+)
 from safety_assets.evaluation.reward_accuracy import (
     accuracy_table,
     binomial_p_value,
     pairwise_accuracy,
 )
-from safety_assets.plots import grouped_bars, markdown_image
+from safety_assets.plots import grouped_bars, markdown_image, reliability_diagram
+
+# The safety RM learns from the per-response safe/unsafe labels too (safe-rlhf's sign term):
+# the ranking loss alone sees only differences and leaves the level of sigmoid(r) free, yet the
+# combined reward's 0.15 switch and the 0.5 violation rule both read that level. The
+# calibration report of reward_model_eval measures whether the anchor holds on held-out labels.
+SAFETY_SIGN_COEF = 1.0
 
 
-def _rm_rows(warehouse: WarehouseResource, rm: str, split: str) -> list[dict[str, Any]]:
+def rm_rows(warehouse: WarehouseResource, rm: str, split: str) -> list[dict[str, Any]]:
+    """Reward-model training rows of one pair set and split, with the safety labels (null
+    where an annotator gave none: the sign term skips those)."""
     frame = warehouse.get().query(
-        "SELECT text, history, chosen, rejected, strength FROM reward_model_pairs "
-        "WHERE rm = ? AND split = ? ORDER BY id", [rm, split])
+        "SELECT text, history, chosen, rejected, strength, chosen_safe, rejected_safe "
+        "FROM reward_model_pairs WHERE rm = ? AND split = ? ORDER BY id", [rm, split])
     return [{"prompt": r["text"], "history": r["history"], "chosen": r["chosen"],
-             "rejected": r["rejected"], "strength": r["strength"]}
+             "rejected": r["rejected"], "strength": r["strength"],
+             "chosen_safe": r["chosen_safe"], "rejected_safe": r["rejected_safe"]}
             for r in frame.iter_rows(named=True)]
 
 
@@ -33,10 +54,12 @@ def _reward_model(rm: str, context: dg.AssetExecutionContext, config: RewardMode
                   training: TrainingResource, warehouse: WarehouseResource
                   ) -> dg.MaterializeResult:
     pairs = warehouse.get().query("SELECT batch_id FROM reward_model_pairs WHERE rm = ?", [rm])
+    sign = {"sign_coef": SAFETY_SIGN_COEF} if rm == "safety" else {}
     return training.train(context, name=f"{rm}_reward_model", stage="reward",
-                          spec=fine_tune_spec(config, training, "sft_model", task="reward"),
-                          train_rows=_rm_rows(warehouse, rm, TRAIN),
-                          eval_rows=_rm_rows(warehouse, rm, HELD_OUT),
+                          spec=fine_tune_spec(config, training, "sft_model", task="reward",
+                                              **sign),
+                          train_rows=rm_rows(warehouse, rm, TRAIN),
+                          eval_rows=rm_rows(warehouse, rm, HELD_OUT),
                           parents={"sft_model": "sft_model",
                                    f"{rm}_rm_pairs": batches_of(pairs)})
 
@@ -64,6 +87,12 @@ class RewardModelEvalConfig(dg.Config):
     significance: float = Field(
         default=0.01, description="One-sided binomial p-value under which an RM beats chance "
                                   "(the check `reward_models_beat_chance` reads it).")
+    max_ece: float = Field(
+        default=0.15, description="Expected calibration error of the safety RM's sigmoid on "
+                                  "held-out safety labels above which `safety_rm_calibrated` "
+                                  "fails: over it, the 0.15 and 0.5 rules read an arbitrary "
+                                  "level.")
+    bins: int = Field(default=10, description="Reliability-diagram bins.")
 
 
 @dg.asset(group_name="reward", deps=[helpfulness_reward_model, safety_reward_model],
@@ -71,8 +100,8 @@ class RewardModelEvalConfig(dg.Config):
           description="Held-out accuracy of each reward model by preference strength, risk "
                       "category and attack vector.")
 def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEvalConfig,
-                      model_store: ModelStoreResource, warehouse: WarehouseResource
-                      ) -> dg.MaterializeResult:
+                      model_store: ModelStoreResource, safety_rules: SafetyRulesResource,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     frames = []
     for rm in ("safety", "helpfulness"):
         pairs = warehouse.get().query(
@@ -98,4 +127,41 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
         metadata[f"{row['rm']}_rm_accuracy"] = row["accuracy"]
         metadata[f"{row['rm']}_rm_pairs"] = row["n"]
         metadata[f"{row['rm']}_rm_p_value"] = binomial_p_value(row["correct"], row["n"])
+    metadata.update(_calibration(config, model_store, safety_rules, warehouse))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _calibration(config: RewardModelEvalConfig, model_store: ModelStoreResource,
+                 safety_rules: SafetyRulesResource, warehouse: WarehouseResource
+                 ) -> dict[str, Any]:
+    """The safety RM's sigmoid against the held-out per-response safety labels: reliability
+    table and diagram, ECE, and the precision and recall for "unsafe" of both thresholds."""
+    pairs = warehouse.get().query(
+        "SELECT * FROM reward_model_pairs WHERE rm = 'safety' AND split = ?", [HELD_OUT])
+    labelled = labelled_responses(pairs)
+    probs = score_labelled(str(model_store.path_of("safety_reward_model")), labelled,
+                           config.batch_size)
+    labels = labelled["is_safe"].to_list() if labelled.height else []
+    table = reliability_table(probs, labels, config.bins)
+    warehouse.get().replace_table("reward_model_calibration",
+                                  table.with_columns(rm=pl.lit("safety")))
+    ece = expected_calibration_error(probs, labels, config.bins)
+    plot = reliability_diagram(
+        {"safety RM": table}, model_store.root / "reward_model_eval" / "reliability.png",
+        "Safety RM: reliability on held-out labels",
+        {f"R_s switch {safety_rules.safety_threshold}": safety_rules.safety_threshold,
+         f"violation {safety_rules.violation_threshold}": safety_rules.violation_threshold})
+    figures: dict[str, Any] = {
+        "safety_rm_labelled_responses": len(probs),
+        "safety_rm_ece": round(ece, 4) if ece == ece else None,
+        "max_ece": config.max_ece,
+        "reliability_table": markdown_table(table),
+        "reliability_plot": dg.MetadataValue.md(markdown_image(plot, "reliability diagram")),
+    }
+    for name, threshold in (("switch", safety_rules.safety_threshold),
+                            ("violation", safety_rules.violation_threshold)):
+        quality = threshold_quality(probs, labels, threshold)
+        figures[f"unsafe_at_{name}_threshold"] = dg.MetadataValue.json(
+            {k: (None if isinstance(v, float) and v != v else v)
+             for k, v in quality.as_dict().items()})
+    return figures

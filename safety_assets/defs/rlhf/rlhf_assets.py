@@ -14,6 +14,7 @@ from safety_assets.defs.metadata import counts, markdown_table, reused_materiali
 from safety_assets.defs.resources import (
     GenerationBackendResource,
     ModelStoreResource,
+    SafetyRulesResource,
     TrainingResource,
     WarehouseResource,
 )
@@ -24,7 +25,7 @@ from safety_assets.ml.chat_format import format_prompt
 from safety_assets.plots import figure_to, markdown_image
 from safety_assets.rlhf import selection
 from safety_assets.rlhf.ppo import PPOConfig
-from safety_assets.rlhf.reward_rules import SAFETY_THRESHOLD, combined_reward
+from safety_assets.rlhf.reward_rules import combined_reward
 from safety_assets.storage import asset_versions as versions
 from safety_assets.storage.model_store import ModelStore, hash_files
 from safety_assets.taxonomy import is_adversarial
@@ -150,7 +151,8 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
        description="Safety and helpfulness RM scores of every sample, and the combined reward. "
                    "Reused while the samples and both reward models are unchanged.")
 def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreResource,
-                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+                  safety_rules: SafetyRulesResource, warehouse: WarehouseResource
+                  ) -> dg.MaterializeResult:
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     category = context.partition_key
@@ -160,7 +162,7 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
         code=SCORING_CODE_VERSION, samples=sampled,
         # The prompts' text is scored too; the samples' version covers it.
         rms=[versions.model_identity(store, f"{rm}_reward_model")
-             for rm in ("safety", "helpfulness")])
+             for rm in ("safety", "helpfulness")], rules=safety_rules.model_dump())
     if sampled is not None and versions.is_current(store, "reward_scores", category, version,
                                                    _SCORES_IN, [category]):
         return reused_materialization(context, version)
@@ -182,7 +184,8 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
     safety_prob = probs(torch.tensor(safety.to_list())) if samples.height else torch.zeros(0)
     helpful_prob = probs(torch.tensor(helpful.to_list())) if samples.height else torch.zeros(0)
     flags = torch.full_like(safety_prob, float(adversarial)).bool()
-    rc = combined_reward(safety_prob, helpful_prob, flags, SAFETY_THRESHOLD)
+    threshold = safety_rules.safety_threshold
+    rc = combined_reward(safety_prob, helpful_prob, flags, threshold)
     frame = pl.DataFrame({
         "risk_category": [category] * samples.height,
         "prompt_id": samples["prompt_id"], "sample_index": samples["sample_index"],
@@ -206,8 +209,9 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
         metadata.update({
             "mean_safety_prob": round(float(frame["safety_prob"].mean()), 4),
             "mean_helpful_prob": round(float(frame["helpful_prob"].mean()), 4),
-            "share_below_0.15": round(float((frame["safety_prob"] < SAFETY_THRESHOLD).mean()),
-                                      4),
+            "safety_threshold": threshold,
+            "share_below_safety_threshold": round(
+                float((frame["safety_prob"] < threshold).mean()), 4),
         })
     return dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(version))
 
@@ -263,6 +267,9 @@ def rejection_sampling_dataset(config: RejectionSamplingConfig,
     ks = [k for k in config.ks if k <= min(len(r) for r in grouped["combined_reward"])]
     curve = selection.max_median_gain_curve(grouped["combined_reward"].to_list(), ks,
                                             seed=config.seed)
+    warehouse.get().replace_table("rejection_sampling_gain", pl.DataFrame(curve, schema={
+        "k": pl.Int64, "mean_max": pl.Float64, "mean_median": pl.Float64, "gain": pl.Float64,
+        "prompts": pl.Int64}))
     plot = _gain_plot(curve, model_store.root / "rejection_sampling" / "gain.png")
     return dg.MaterializeResult(metadata={
         "prompts": best_rows.height,
@@ -319,14 +326,12 @@ class PPOAssetConfig(dg.Config):
     weight_decay: float | None = Field(default=None, description="Paper: 0.1.")
     max_grad_norm: float | None = Field(default=None, description="Paper: 1.0.")
     seed: int | None = None
-    safety_threshold: float = Field(default=SAFETY_THRESHOLD,
-                                    description="Use the safety RM below this score (0.15).")
 
     def to_spec(self, profile_settings: dict[str, Any]) -> PPOConfig:
         """The PPO config: the paper's defaults, the profile's settings, then what the user
         set here."""
         overrides = {key: value for key, value in self.model_dump().items()
-                     if value is not None and key != "safety_threshold"}
+                     if value is not None}
         return PPOConfig(**{**profile_settings, **overrides})
 
 
@@ -337,8 +342,8 @@ class PPOAssetConfig(dg.Config):
                       "helpfulness RM; logit, whitened, minus a KL penalty to the initial "
                       "policy.")
 def ppo_model(context: dg.AssetExecutionContext, config: PPOAssetConfig,
-              training: TrainingResource, warehouse: WarehouseResource
-              ) -> dg.MaterializeResult:
+              training: TrainingResource, safety_rules: SafetyRulesResource,
+              warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = training.model_store
     prompts = prompts_of(warehouse, TRAIN)
     ppo = config.to_spec(training.profile.ppo_settings())
@@ -349,7 +354,7 @@ def ppo_model(context: dg.AssetExecutionContext, config: PPOAssetConfig,
         "prompts": [{"prompt": format_prompt(r["text"], r["history"]),
                      "adversarial": is_adversarial(r["risk_category"])}
                     for r in prompts.iter_rows(named=True)],
-        "safety_threshold": config.safety_threshold,
+        "safety_threshold": safety_rules.safety_threshold,
         "config": ppo.to_dict(),
         "launch": training.launcher.spec_fields(),
     }

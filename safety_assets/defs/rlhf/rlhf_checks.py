@@ -1,17 +1,30 @@
 """Checks of safety RLHF."""
 
 import dagster as dg
-import polars as pl
 
 from safety_assets.defs.resources import WarehouseResource
 from safety_assets.defs.rlhf.rlhf_assets import rejection_sampling_dataset
 
+# Subsampled gaps carry a little noise; a dip smaller than this share of the largest gap is
+# not a shrinking gap.
+GAIN_TOLERANCE = 0.02
+
 
 @dg.asset_check(asset=rejection_sampling_dataset, blocking=True,
-             description="Best of K never scores below the median of its K samples, and the "
-                         "max-median gap does not shrink as K grows.")
-def best_of_k_beats_median(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    frame = warehouse.get().table("rejection_sampling_dataset")
-    worse = frame.filter(pl.col("reward") < pl.col("median_reward")).height
-    return dg.AssetCheckResult(passed=frame.height > 0 and worse == 0,
-                            metadata={"rows": frame.height, "best_below_median": worse})
+                description="The paper's claim behind best of K (Figure 7): the gap between "
+                            "the max and the median reward of K samples grows with K. Fails "
+                            "when it shrinks, or when it stays flat from the smallest to the "
+                            "largest K (samples that do not differ: best of K gains nothing).")
+def max_median_gap_grows_with_k(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    curve = warehouse.get().query("SELECT k, gain, prompts FROM rejection_sampling_gain "
+                                  "ORDER BY k").to_dicts()
+    gains = [row["gain"] for row in curve]
+    slack = GAIN_TOLERANCE * max([abs(g) for g in gains] + [0.0])
+    shrinks = [(a["k"], b["k"]) for a, b in zip(curve, curve[1:], strict=False)
+               if b["gain"] < a["gain"] - slack]
+    grows = len(curve) >= 2 and gains[-1] > gains[0] + slack
+    return dg.AssetCheckResult(passed=grows and not shrinks, metadata={
+        "gain_by_k": dg.MetadataValue.json({str(row["k"]): round(row["gain"], 5)
+                                            for row in curve}),
+        "shrinks_between": dg.MetadataValue.json([list(pair) for pair in shrinks]),
+        "ks": len(curve)})

@@ -38,3 +38,7 @@ class TrainConfig(dg.Config):
 class RewardModelConfig(TrainConfig):
     margin_table: str | None = Field(default=None,
                                      description="large (3,2,1,0; the default) | small | none")
+    sign_coef: float | None = Field(
+        default=None, description="Weight of the per-response safe/unsafe term, which anchors "
+                                  "sigmoid(r) = 0.5 at the safe/unsafe boundary (None: 1.0 "
+                                  "for the safety RM, 0 for the helpfulness RM).")
