@@ -15,6 +15,7 @@ import dagster as dg
 from safety_assets.definitions import defs
 
 STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
+N_ASSETS = 29
 JOBS = ("annotation_intake", "train_models", "sample_and_score", "rlhf_and_distillation",
         "prepare_evaluation", "run_benchmarks", "benchmark_report")
 
@@ -49,13 +50,13 @@ def test_jobs_select_their_phase_only():
         "safety_reward_model", "reward_model_eval"}
     assert keys("sample_and_score") == {"sampled_responses", "reward_scores"}
     assert "ppo_model" in keys("rlhf_and_distillation")
-    assert len(graph.get_all_asset_keys()) == 27
+    assert len(graph.get_all_asset_keys()) == N_ASSETS
 
 
 def test_resources_take_their_home_from_dagster_home_at_run_time(monkeypatch, tmp_path):
     resources = defs.resources
     assert set(resources) == {"warehouse", "inbox", "model_store", "training", "generation",
-                              "eval_data"}
+                              "eval_data", "safety_rules"}
     training = resources["training"]
     # Nested: the training resource holds the profile, the launcher and the model store,
     # which holds the warehouse.
@@ -82,4 +83,4 @@ def test_dg_check_and_list_defs_are_clean(tmp_path):
     assert "All definitions loaded successfully" in dg_cli("check", "defs")
     listed = json.loads(dg_cli("list", "defs", "--json"))
     assert {a["group_name"] for a in listed["assets"]} == set(STAGES)
-    assert len(listed["assets"]) == 27
+    assert len(listed["assets"]) == N_ASSETS

@@ -15,7 +15,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 
 from safety_assets.defs.datasets import dataset_assets, dataset_checks
 from safety_assets.defs.distill import distill_assets
-from safety_assets.defs.evaluation import evaluation_assets, evaluation_checks
+from safety_assets.defs.evaluation import evaluation_assets, evaluation_checks, judge_assets
 from safety_assets.defs.evaluation.benchmark_partitions import BENCHMARKS
 from safety_assets.defs.intake.batch_partitions import annotation_batches
 from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
@@ -95,9 +95,12 @@ def chain(tmp_path_factory, make_home):
     prepared = dg.materialize(
         [evaluation_assets.evaluation_models, evaluation_assets.truthfulqa_judges,
          evaluation_assets.toxicity_classifier, evaluation_checks.judges_beat_majority,
-         evaluation_checks.toxicity_classifier_beats_majority],
+         evaluation_checks.toxicity_classifier_beats_majority,
+         judge_assets.safety_judge_model, judge_assets.safety_judge_validation,
+         judge_assets.safety_judge_beats_majority],
         resources=resources, instance=home.instance, raise_on_error=False,
         run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}},
+                            "safety_judge_model": _config(0, epochs=2.0, lr=2e-3),
                             "evaluation_models": {"config": {
                                 "stages": ["base_model", "distilled_model"]}}}})
     benchmarks = {
@@ -164,7 +167,8 @@ def test_checkpoints_round_trip_through_auto_classes(chain):
 
 def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chain):
     table = chain["home"].store.table("reward_model_eval")
-    assert set(table["dimension"]) == {"overall", "strength", "risk_category", "attack_vector"}
+    assert set(table["dimension"]) == {"overall", "strength", "risk_category", "attack_vector",
+                                       "source"}
     assert set(table["rm"]) == {"safety", "helpfulness"}
     meta = _metadata(chain["trained"], "reward_model_eval")
     print("held-out RM accuracy: safety", meta["safety_rm_accuracy"], "helpfulness",
@@ -172,6 +176,11 @@ def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chai
     # Even these 48-wide models learn the sample pairs' surface cues: far above chance.
     assert meta["helpfulness_rm_accuracy"] > 0.6
     assert meta["safety_rm_accuracy"] > 0.6
+    # The calibration report: labelled held-out responses scored, both thresholds measured.
+    assert meta["safety_rm_labelled_responses"] > 20
+    assert 0.0 <= meta["safety_rm_ece"] <= 1.0
+    assert set(meta["unsafe_at_switch_threshold"]) >= {"precision", "recall", "n"}
+    assert chain["home"].store.table("reward_model_calibration").height > 0
 
 
 def test_sampling_partitions_hold_k_samples_per_prompt_with_scores(chain):
@@ -199,7 +208,7 @@ def test_rlhf_and_distillation_chain_materializes(chain):
     kept = distill.filter(distill["kept"])
     assert (kept["score_with"] > kept["score_without"]).all()
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks["best_of_k_beats_median"]
+    assert checks["max_median_gap_grows_with_k"]
     assert 0 < _metadata(result, "distilled_model")["train_examples"] <= kept.height
 
 
@@ -209,14 +218,24 @@ def test_evaluation_models_become_partitions_with_trained_judges(chain):
     assert home.instance.get_dynamic_partitions("eval_models") == ["base_model",
                                                                    "distilled_model"]
     checks = {e.check_name: e.passed for e in chain["prepared"].get_asset_check_evaluations()}
-    assert checks == {"judges_beat_majority": True,
-                      "toxicity_classifier_beats_majority": True}
+    assert {k: checks[k] for k in ("judges_beat_majority",
+                                   "toxicity_classifier_beats_majority")} == {
+        "judges_beat_majority": True, "toxicity_classifier_beats_majority": True}
+    # The independent judge is validated on held-out human labels (pass or fail, reported).
+    assert "safety_judge_beats_majority" in checks
+    validation = _metadata(chain["prepared"], "safety_judge_validation")
+    assert validation["labelled_responses"] > 20 and "garbage" in validation
 
 
 def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain):
     assert all(result.success for result in chain["benchmarks"].values())
     results = chain["home"].store.query(
-        "SELECT model, benchmark, metric, value, n FROM benchmark_results WHERE grp = 'all'")
+        "SELECT model, benchmark, metric, value, n, low, high, seed FROM benchmark_results "
+        "WHERE grp = 'all'")
+    assert results.filter(pl.col("low").is_null() | pl.col("high").is_null()).height == 0
+    assert (results["low"] <= results["value"] + 1e-9).all()
+    assert (results["value"] <= results["high"] + 1e-9).all()
+    assert set(results["seed"]) == {0}
     headline = {(r["model"], r["metric"]): r for r in results.iter_rows(named=True)}
     for model in ("base_model", "distilled_model"):
         assert headline[(model, "truthful_and_informative_pct")]["n"] == 12
@@ -227,6 +246,12 @@ def test_benchmarks_measure_each_model_and_the_report_has_a_row_per_model(chain)
     assert table["stage"].to_list() == ["pretrained", "context_distillation"]
     meta = _metadata(chain["report"], "safety_benchmark_table")
     assert "TruthfulQA" in meta["table"] and "ToxiGen" in meta["table"]
+    assert "Violations" in meta["table"] and "] (12) |" in meta["table"]
+    comparisons = chain["home"].store.table("stage_comparisons")
+    assert set(comparisons["model_a"]) == {"base_model"}
+    assert {"violation_pct", "toxic_pct", "truthful_and_informative_pct"} <= set(
+        comparisons["metric"])
+    assert comparisons.filter(pl.col("metric") == "toxic_pct")["n"][0] == 31
 
 
 def _sample(chain, key: str, **config):

@@ -11,8 +11,9 @@ INTAKE_ASSETS = dg.AssetSelection.assets(
 SAMPLING_ASSETS = dg.AssetSelection.assets("sampled_responses", "reward_scores")
 MODEL_ASSETS = dg.AssetSelection.groups("datasets", "sft", "reward")
 RLHF_ASSETS = dg.AssetSelection.groups("rlhf", "distill") - SAMPLING_ASSETS
-EVAL_SETUP_ASSETS = dg.AssetSelection.assets("evaluation_models", "truthfulqa_judges",
-                                          "toxicity_classifier")
+EVAL_SETUP_ASSETS = dg.AssetSelection.assets(
+    "evaluation_models", "truthfulqa_judges", "toxicity_classifier", "safety_judge_model",
+    "safety_judge_validation")
 
 annotation_intake_job = dg.define_asset_job(
     "annotation_intake",
@@ -44,8 +45,9 @@ rlhf_job = dg.define_asset_job(
 prepare_evaluation_job = dg.define_asset_job(
     "prepare_evaluation",
     selection=EVAL_SETUP_ASSETS,
-    description="Register the models under evaluation (one partition each) and train the "
-                "TruthfulQA judges and the toxicity classifier.",
+    description="Register the models under evaluation (one partition each), train the "
+                "TruthfulQA judges, the toxicity classifier and the independent safety judge, "
+                "and validate the judge.",
 )
 
 benchmark_job = dg.define_asset_job(

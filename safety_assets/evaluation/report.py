@@ -2,7 +2,9 @@
 
 Rows: a model family and size, then the pipeline's stages for it (pretrained, SFT, RLHF,
 context distillation, ...), in the order given. Columns: TruthfulQA ↑ (% truthful and
-informative), ToxiGen ↓ (% toxic generations), then the judge-free MC1 ↑ and MC2 ↑ (as %).
+informative), ToxiGen ↓ (% toxic generations), then the judge-free MC1 ↑ and MC2 ↑ (as %), and
+the held-out violation rate ↓ by the independent judge. Every measured cell carries its 95%
+interval and n (``value [low, high] (n)``); the plot draws the intervals as error bars.
 Missing values render as "–" and are empty in the CSV.
 """
 
@@ -22,6 +24,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("toxigen_pct", "ToxiGen ↓"),
     ("mc1_pct", "MC1 ↑"),
     ("mc2_pct", "MC2 ↑"),
+    ("violation_pct", "Violations ↓"),
 )
 
 
@@ -34,6 +37,10 @@ class BenchmarkRow:
     toxigen_pct: float | None = None
     mc1_pct: float | None = None
     mc2_pct: float | None = None
+    violation_pct: float | None = None
+    # Per column key: (low, high, n) of the 95% interval; absent for figures not measured
+    # here (the paper's rows).
+    intervals: Mapping[str, tuple[float, float, int]] | None = None
 
 
 # Table 14 of the paper (fine-tuned Llama 2-Chat), the targets of the safety tuning; see
@@ -69,8 +76,13 @@ class BenchmarkTable:
     markdown_path: Path | None = None
 
 
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _fmt(value: float | None, low: float | None = None, high: float | None = None,
+         n: int | None = None) -> str:
+    if value is None:
+        return "–"
+    if low is None or high is None:
+        return f"{value:.2f}"
+    return f"{value:.1f} [{low:.1f}, {high:.1f}] ({n})"
 
 
 def to_markdown(frame: pl.DataFrame) -> str:
@@ -83,7 +95,9 @@ def to_markdown(frame: pl.DataFrame) -> str:
         model = rec["model"] if previous is None or previous[0] != rec["model"] else ""
         size = rec["size"] if previous != (rec["model"], rec["size"]) else ""
         previous = (rec["model"], rec["size"])
-        cells = [model, size, rec["stage"], *(_fmt(rec[key]) for key, _ in COLUMNS)]
+        cells = [model, size, rec["stage"],
+                 *(_fmt(rec[key], rec.get(f"{key}_low"), rec.get(f"{key}_high"),
+                        rec.get(f"{key}_n")) for key, _ in COLUMNS)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -107,7 +121,12 @@ def plot_table(frame: pl.DataFrame, path: str | Path, *, title: str | None = Non
     for j, (key, label) in enumerate(COLUMNS):
         values = [v if v is not None else 0.0 for v in frame[key].to_list()]
         xs = [i + (j - (n_metrics - 1) / 2) * width for i in range(n_rows)]
-        bars = ax.bar(xs, values, width=width, label=label)
+        lows, highs = frame[f"{key}_low"].to_list(), frame[f"{key}_high"].to_list()
+        errors = [[v - lo if lo is not None else 0.0 for v, lo in zip(values, lows, strict=True)],
+                  [hi - v if hi is not None else 0.0 for v, hi in zip(values, highs,
+                                                                       strict=True)]]
+        bars = ax.bar(xs, values, width=width, label=label, yerr=errors, capsize=2,
+                      error_kw={"elinewidth": 0.8})
         for bar, raw in zip(bars, frame[key].to_list(), strict=True):
             if raw is None:
                 bar.set_hatch("//")
@@ -115,7 +134,7 @@ def plot_table(frame: pl.DataFrame, path: str | Path, *, title: str | None = Non
     ax.set_xticks(list(range(n_rows)))
     ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylabel("%")
-    ax.set_title(title or "TruthfulQA and ToxiGen (Llama 2, Table 11 layout)")
+    ax.set_title(title or "TruthfulQA and ToxiGen (Llama 2, Table 11 layout), 95% intervals")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -134,15 +153,21 @@ def benchmark_table(
     records = []
     for row in rows:
         rec = asdict(_as_row(row))
+        intervals = rec.pop("intervals") or {}
         for key, _ in COLUMNS:
             rec[key] = _clean(rec[key])
+            low, high, n = intervals.get(key, (None, None, None))
+            rec[f"{key}_low"], rec[f"{key}_high"], rec[f"{key}_n"] = (
+                _clean(low), _clean(high), n)
         records.append(rec)
     if not records:
         raise ValueError("no rows for the benchmark table")
     frame = pl.DataFrame(
         records,
         schema={"model": pl.String, "size": pl.String, "stage": pl.String,
-                **{key: pl.Float64 for key, _ in COLUMNS}},
+                **{f"{key}{suffix}": dtype for key, _ in COLUMNS
+                   for suffix, dtype in (("", pl.Float64), ("_low", pl.Float64),
+                                         ("_high", pl.Float64), ("_n", pl.Int64))}},
     )
     table = BenchmarkTable(frame=frame, markdown=to_markdown(frame))
     if out_dir is not None:

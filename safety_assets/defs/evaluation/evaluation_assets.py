@@ -2,6 +2,7 @@
 every checkpoint of the graph and any local model folder, partitioned by model x benchmark,
 and the Table 11-style report."""
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -13,7 +14,7 @@ from pydantic import Field
 
 from safety_assets.datasets.splits import HELD_OUT
 from safety_assets.defs.evaluation.benchmark_partitions import eval_models, model_benchmarks
-from safety_assets.defs.metadata import markdown_table, reused_materialization
+from safety_assets.defs.metadata import latest_metadata, markdown_table, reused_materialization
 from safety_assets.defs.resources import (
     EvalDataResource,
     GenerationBackendResource,
@@ -21,6 +22,7 @@ from safety_assets.defs.resources import (
     SafetyRulesResource,
     WarehouseResource,
 )
+from safety_assets.evaluation.benchmark_summary import item_rows, stage_comparisons, summarize
 from safety_assets.ml.chat_format import format_prompt
 from safety_assets.plots import markdown_image
 from safety_assets.storage import asset_versions as versions
@@ -200,23 +202,18 @@ class BenchmarkConfig(dg.Config):
     seed: int = 0
 
 
-def _result_rows(model: str, benchmark: str, metrics: dict[tuple[str, str], tuple[float, int]]
-                 ) -> pl.DataFrame:
-    return pl.DataFrame(
-        [{"model": model, "benchmark": benchmark, "metric": metric, "grp": grp,
-          "value": value, "n": n} for (metric, grp), (value, n) in metrics.items()],
-        schema={"model": pl.String, "benchmark": pl.String, "metric": pl.String,
-                "grp": pl.String, "value": pl.Float64, "n": pl.Int64})
+def _item_id(text: str) -> str:
+    """A stable item id from its text, so two models' answers pair up on the same item."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _run_truthfulqa(config: BenchmarkConfig, model_path: Path, generate, judges_dir: Path,
-                    paths) -> tuple[dict, pl.DataFrame]:
+                    paths) -> tuple[pl.DataFrame, pl.DataFrame]:
     from safety_assets.evaluation import (
         generate_answers,
         load_judge,
         load_truthfulqa,
         truthfulqa_mc,
-        truthfulqa_scores,
     )
     from safety_assets.ml.modeling import load_causal_lm
     from safety_assets.ml.tokenizer import load_tokenizer
@@ -229,43 +226,46 @@ def _run_truthfulqa(config: BenchmarkConfig, model_path: Path, generate, judges_
     sources = json.loads((judges_dir / "judges.json").read_text())
     truth = load_judge(sources["truth"], "truth").predict(questions, answers)
     info = load_judge(sources["info"], "info").predict(questions, answers)
-    scores = truthfulqa_scores(truth, info)
     model = load_causal_lm(model_path, device="cpu").eval()
     mc = truthfulqa_mc(model, load_tokenizer(model_path), items)
-    n = len(items)
-    metrics = {("truthful_and_informative_pct", "all"): (scores.truthful_and_informative, n),
-               ("truthful_pct", "all"): (scores.truthful, n),
-               ("informative_pct", "all"): (scores.informative, n),
-               ("mc1_pct", "all"): (mc.mc1_pct, n), ("mc2_pct", "all"): (mc.mc2_pct, n)}
+    ids = [_item_id(q) for q in questions]
+    groups = [[f"category={item.category}"] for item in items]
+    outcomes = pl.concat([
+        item_rows("truthful_and_informative_pct", ids,
+                  [float(t and i) for t, i in zip(truth, info, strict=True)], groups),
+        item_rows("truthful_pct", ids, [float(t) for t in truth], groups),
+        item_rows("informative_pct", ids, [float(i) for i in info], groups),
+        item_rows("mc1_pct", ids, mc.per_question["mc1"].to_list(), groups),
+        item_rows("mc2_pct", ids, mc.per_question["mc2"].to_list(), groups),
+    ])
     generations = pl.DataFrame({
-        "item": [str(i) for i in range(n)], "grp": [item.category for item in items],
+        "item": ids, "grp": [item.category for item in items],
         "prompt": questions, "generation": answers,
         "verdict": [f"truthful={t} informative={i}" for t, i in zip(truth, info, strict=True)]})
-    return metrics, generations
+    return outcomes, generations
 
 
 def _run_toxigen(config: BenchmarkConfig, generate, classifier_dir: Path, paths
-                 ) -> tuple[dict, pl.DataFrame]:
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     from safety_assets.evaluation import (
         continuation_text,
         load_toxicity_classifier,
         sample_prompts,
-        toxigen_scores,
     )
 
     prompts = sample_prompts(paths.toxigen_prompts, config.toxigen_per_file, seed=config.seed)
     continuations = [continuation_text(g) for g in generate([p.text for p in prompts])]
     source = json.loads((classifier_dir / "source.json").read_text())["path"]
     toxic = load_toxicity_classifier(source).predict(continuations)
-    scores = toxigen_scores([p.group for p in prompts], toxic)
-    metrics = {("toxic_pct", "all"): (scores.overall, scores.n)}
-    for group, value in scores.per_group.items():
-        metrics[("toxic_pct", group)] = (value, scores.counts[group])
+    ids = [f"{p.file}:{p.line}" for p in prompts]
+    # Per-group rows keep the bare group name, as Table 11's per-group columns do.
+    outcomes = item_rows("toxic_pct", ids, [float(t) for t in toxic],
+                         [[p.group] for p in prompts])
     generations = pl.DataFrame({
-        "item": [f"{p.file}:{p.line}" for p in prompts], "grp": [p.group for p in prompts],
+        "item": ids, "grp": [p.group for p in prompts],
         "prompt": [p.text[-300:] for p in prompts], "generation": continuations,
         "verdict": ["toxic" if t else "not toxic" for t in toxic]})
-    return metrics, generations
+    return outcomes, generations
 
 
 def _held_out_adversarial() -> tuple[str, list[str]]:
@@ -276,8 +276,12 @@ def _held_out_adversarial() -> tuple[str, list[str]]:
 
 
 def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
-                warehouse: WarehouseResource, threshold: float) -> tuple[dict, pl.DataFrame]:
-    from safety_assets.evaluation import violation_rates, violations_frame
+                warehouse: WarehouseResource, threshold: float
+                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Held-out adversarial prompts answered by the model, judged twice: by the independent
+    judge (``violation_pct``, the headline: no stage optimised against it) and by the safety
+    RM the stages optimised (``rm_violation_pct``, kept to show how far the two part)."""
+    from safety_assets.defs.evaluation.judge_assets import JUDGE_NAME
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     prompts = warehouse.get().query(*_held_out_adversarial())
@@ -286,30 +290,35 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
     chat = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
     answers = generate(chat)
     scored = {}
-    for rm in ("safety", "helpfulness"):
-        score = reward_model_scorer(store.path_of(f"{rm}_reward_model"))
-        scored[rm] = probs(score(chat, answers)).tolist()
-    frame = violations_frame(prompts["risk_category"].to_list(),
-                             prompts["attack_vector"].to_list(), scored["safety"],
-                             scored["helpfulness"], prompts["id"].to_list())
-    report = violation_rates(frame, threshold)
-    n = prompts.height
-    metrics = {("violation_pct", "all"): (report.violation_pct, n),
-               ("mean_safety_score", "all"): (float(report.overall["mean_safety"][0]), n),
-               ("mean_helpfulness_score", "all"): (
-                   float(report.overall["mean_helpfulness"][0]), n)}
-    for breakdown, key in ((report.by_risk_category, "risk_category"),
-                           (report.by_attack_vector, "attack_vector")):
-        for row in breakdown.iter_rows(named=True):
-            metrics[("violation_pct", f"{key}={row[key]}")] = (row["violation_pct"], row["n"])
+    for name in (JUDGE_NAME, "safety_reward_model", "helpfulness_reward_model"):
+        score = reward_model_scorer(store.path_of(name))
+        scored[name] = probs(score(chat, answers)).tolist()
+    ids = prompts["id"].to_list()
+    groups = [[f"risk_category={r['risk_category']}", f"attack_vector={r['attack_vector']}"]
+              for r in prompts.iter_rows(named=True)]
+    judge, rm = scored[JUDGE_NAME], scored["safety_reward_model"]
+    outcomes = pl.concat([
+        item_rows("violation_pct", ids, [float(p < threshold) for p in judge], groups),
+        item_rows("rm_violation_pct", ids, [float(p < threshold) for p in rm], groups),
+        item_rows("mean_judge_safety", ids, judge),
+        item_rows("mean_safety_score", ids, rm),
+        item_rows("mean_helpfulness_score", ids, scored["helpfulness_reward_model"]),
+    ])
     generations = pl.DataFrame({
-        "item": prompts["id"], "grp": prompts["risk_category"], "prompt": prompts["text"],
+        "item": ids, "grp": prompts["risk_category"], "prompt": prompts["text"],
         "generation": answers,
-        "verdict": [f"safety={s:.3f}" for s in scored["safety"]]})
-    return metrics, generations
+        "verdict": [f"judge={j:.3f} safety={s:.3f}" for j, s in zip(judge, rm, strict=True)]})
+    return outcomes, generations
 
 
-BENCHMARK_CODE_VERSION = "1"
+BENCHMARK_CODE_VERSION = "2"   # 2: per-item outcomes, intervals, the independent judge
+
+
+def format_estimate(row: dict[str, Any]) -> str:
+    """``value [low, high] (n=...)``: a figure is never shown without its interval and n."""
+    if row["value"] is None or row["value"] != row["value"]:
+        return f"n/a (n={row['n']})"
+    return f"{row['value']:.1f} [{row['low']:.1f}, {row['high']:.1f}] (n={row['n']})"
 _RESULTS_IN = "SELECT count(*) FROM benchmark_results WHERE model = ? AND benchmark = ?"
 
 
@@ -334,8 +343,9 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
                   "data": versions.folder_stamp(eval_data.paths().toxigen_prompts)}
     else:
         inputs = {"prompts": versions.query_digest(warehouse.get(), *_held_out_adversarial()),
-                  "rms": [versions.model_identity(warehouse.get(), f"{rm}_reward_model")
-                          for rm in ("safety", "helpfulness")],
+                  "rms": [versions.model_identity(warehouse.get(), name)
+                          for name in ("safety_reward_model", "helpfulness_reward_model",
+                                       "safety_judge_model")],
                   "rules": safety_rules.model_dump()}
     return versions.fingerprint(code=BENCHMARK_CODE_VERSION, benchmark=benchmark,
                                 config=config.model_dump(), backend=generation.model_dump(),
@@ -344,7 +354,7 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
 
 @dg.asset(group_name="evaluation", partitions_def=model_benchmarks, kinds={"pytorch", "duckdb"},
        deps=[evaluation_models, truthfulqa_judges, toxicity_classifier,
-             "safety_reward_model", "helpfulness_reward_model"],
+             "safety_reward_model", "helpfulness_reward_model", "safety_judge_validation"],
        code_version=BENCHMARK_CODE_VERSION,
        description="One benchmark for one model: TruthfulQA (% truthful and informative, "
                    "MC1, MC2), ToxiGen (% toxic generations) or safety violations on held-out "
@@ -374,17 +384,21 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
             temperature=config.temperature, top_p=config.top_p, seed=config.seed)]
 
     if benchmark == "truthfulqa":
-        metrics, generations = _run_truthfulqa(config, model_path, generate,
+        outcomes, generations = _run_truthfulqa(config, model_path, generate,
                                                model_store.root / "truthfulqa_judges",
                                                eval_data.paths())
     elif benchmark == "toxigen":
-        metrics, generations = _run_toxigen(config, generate,
+        outcomes, generations = _run_toxigen(config, generate,
                                             model_store.root / "toxicity_classifier",
                                             eval_data.paths())
     else:
-        metrics, generations = _run_safety(config, generate, model_store, warehouse,
+        outcomes, generations = _run_safety(config, generate, model_store, warehouse,
                                            safety_rules.violation_threshold)
-    results = _result_rows(model_name, benchmark, metrics)
+    results = summarize(outcomes, config.seed).select(
+        pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), pl.all())
+    scores = outcomes.select(
+        pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), "metric",
+        "item", pl.col("groups").list.first().alias("grp"), "value")
     generations = generations.select(
         pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"),
         pl.col("item").cast(pl.String), pl.col("grp").cast(pl.String), "prompt", "generation",
@@ -393,7 +407,8 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     with store_.connect() as con:
         con.execute("BEGIN TRANSACTION")
         for table, frame in (("benchmark_results", results),
-                             ("benchmark_generations", generations)):
+                             ("benchmark_generations", generations),
+                             ("benchmark_item_scores", scores)):
             con.execute(f"DELETE FROM {table} WHERE model = ? AND benchmark = ?",
                         [model_name, benchmark])
             store_.insert(con, table, frame)
@@ -402,28 +417,40 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
         con.execute("COMMIT")
     headline = results.filter(pl.col("grp") == "all")
     return dg.MaterializeResult(metadata={
-        "model": model_name, "benchmark": benchmark,
-        **{row["metric"]: round(row["value"], 3) for row in headline.iter_rows(named=True)
-           if row["value"] is not None},
+        "model": model_name, "benchmark": benchmark, "seed": config.seed,
+        **{row["metric"]: format_estimate(row) for row in headline.iter_rows(named=True)},
         "items": generations.height,
-        "breakdown": markdown_table(results.select("metric", "grp", "value", "n"), 60),
+        "breakdown": markdown_table(results.select(
+            "metric", "grp", pl.col("value").round(2), pl.col("low").round(2),
+            pl.col("high").round(2), "n", "method"), 80),
         "examples": markdown_table(generations.select("prompt", "generation", "verdict"), 5),
+        **({"judge_validated": bool(latest_metadata(context, "safety_judge_validation")
+                                    .get("validated"))} if benchmark == "safety" else {}),
         "input_version": version, "reused": False,
     }, data_version=dg.DataVersion(version))
+
+
+# Each stage is compared with the stage before it on these, item by item.
+HEADLINE_METRICS = ("truthful_and_informative_pct", "toxic_pct", "violation_pct",
+                    "rm_violation_pct", "mc1_pct", "mc2_pct")
 
 
 class ReportConfig(dg.Config):
     include_paper_reference: bool = Field(
         default=False, description="Add the paper's reported Llama 2-Chat rows (labelled "
                                    "'paper'), for comparison; they are not measured here.")
+    seed: int = Field(default=0, description="Seed of the paired bootstrap tests.")
 
 
 @dg.asset(group_name="evaluation", deps=[benchmark_results], kinds={"duckdb"},
        description="Table 11's layout: a row per model family and size, and per pipeline "
                    "stage; TruthfulQA (higher is better) and ToxiGen (lower is better), with "
-                   "MC1, MC2 and the safety violation rate. Markdown, CSV, PNG and a table.")
-def safety_benchmark_table(config: ReportConfig, model_store: ModelStoreResource,
-                           warehouse: WarehouseResource) -> dg.MaterializeResult:
+                   "MC1, MC2 and the independent judge's violation rate, each with its 95% "
+                   "interval and n; every stage tested against the one before it, item by "
+                   "item. Markdown, CSV, PNG and tables.")
+def safety_benchmark_table(context: dg.AssetExecutionContext, config: ReportConfig,
+                           model_store: ModelStoreResource, warehouse: WarehouseResource
+                           ) -> dg.MaterializeResult:
     from safety_assets.evaluation import BenchmarkRow, benchmark_table
     from safety_assets.evaluation.report import PAPER_LLAMA2_CHAT
 
@@ -435,32 +462,56 @@ def safety_benchmark_table(config: ReportConfig, model_store: ModelStoreResource
     rows = []
     violations = []
     order = {name: i for i, name in enumerate(PIPELINE_STAGES)}
-    for model in sorted(results["model"].unique().to_list(),
-                        key=lambda m: (order.get(m, -1), m)):
+    models = sorted(results["model"].unique().to_list(), key=lambda m: (order.get(m, -1), m))
+    columns = {"truthfulqa_pct": "truthful_and_informative_pct", "toxigen_pct": "toxic_pct",
+               "mc1_pct": "mc1_pct", "mc2_pct": "mc2_pct", "violation_pct": "violation_pct"}
+    for model in models:
         part = results.filter(pl.col("model") == model)
-        value = {r["metric"]: r["value"] for r in part.iter_rows(named=True)}
+        found = {r["metric"]: r for r in part.iter_rows(named=True)}
         first = part.row(0, named=True)
         rows.append(BenchmarkRow(
             model=first["family"], size=first["size"], stage=first["stage"],
-            truthfulqa_pct=value.get("truthful_and_informative_pct"),
-            toxigen_pct=value.get("toxic_pct"), mc1_pct=value.get("mc1_pct"),
-            mc2_pct=value.get("mc2_pct")))
-        violations.append({"model": model, "stage": first["stage"],
-                           "violation_pct": value.get("violation_pct"),
-                           "mean_safety_score": value.get("mean_safety_score"),
-                           "mean_helpfulness_score": value.get("mean_helpfulness_score")})
+            **{column: found[metric]["value"] for column, metric in columns.items()
+               if metric in found},
+            intervals={column: (found[metric]["low"], found[metric]["high"],
+                                found[metric]["n"])
+                       for column, metric in columns.items() if metric in found}))
+        violations.append({"model": model, "stage": first["stage"], **{
+            metric: format_estimate(found[metric]) if metric in found else None
+            for metric in ("violation_pct", "rm_violation_pct", "mean_judge_safety",
+                           "mean_safety_score", "mean_helpfulness_score")}})
     if config.include_paper_reference:
         rows.extend(PAPER_LLAMA2_CHAT)
-    out = model_store.get().root / "reports"
+    out = model_store.root / "reports"
     table = benchmark_table(rows, out, stem="safety_benchmark_table")
     violation_frame = pl.DataFrame(violations, schema={
-        "model": pl.String, "stage": pl.String, "violation_pct": pl.Float64,
-        "mean_safety_score": pl.Float64, "mean_helpfulness_score": pl.Float64})
+        "model": pl.String, "stage": pl.String, "violation_pct": pl.String,
+        "rm_violation_pct": pl.String, "mean_judge_safety": pl.String,
+        "mean_safety_score": pl.String, "mean_helpfulness_score": pl.String})
+    scores = warehouse.get().table("benchmark_item_scores")
+    comparisons = stage_comparisons(scores, models, HEADLINE_METRICS, seed=config.seed)
     warehouse.get().replace_table("safety_benchmark_table", table.frame)
     warehouse.get().replace_table("safety_violation_summary", violation_frame)
+    warehouse.get().replace_table("stage_comparisons", comparisons)
+    shown = comparisons.select(
+        "metric", "model_a", "model_b", "n", pl.col("value_a").round(1),
+        pl.col("value_b").round(1), pl.col("difference").round(1), pl.col("low").round(1),
+        pl.col("high").round(1), pl.col("p_value").round(4), "significant")
+    judge = latest_metadata(context, "safety_judge_validation")
+    note = ("Violations: the independent judge (validated on held-out human labels: accuracy "
+            f"{judge.get('accuracy')} against a majority baseline of "
+            f"{judge.get('majority_baseline')}, p={judge.get('p_value_vs_majority')})."
+            if judge.get("validated") else
+            "Violations: the independent judge did NOT beat the majority label on held-out "
+            "human labels; its violation rates are not evidence of anything.")
     return dg.MaterializeResult(metadata={
-        "table": dg.MetadataValue.md(table.markdown),
+        "table": dg.MetadataValue.md(f"{table.markdown}\n{note}\n"),
+        "judge_validated": bool(judge.get("validated")),
         "violations": markdown_table(violation_frame),
+        "stage_vs_stage": markdown_table(shown, 100),
+        "significant_differences": int(comparisons["significant"].sum())
+        if comparisons.height else 0,
+        "seed": config.seed,
         "plot": dg.MetadataValue.md(markdown_image(Path(table.png_path), "benchmark table")),
         "csv": dg.MetadataValue.path(str(table.csv_path)),
         "markdown": dg.MetadataValue.path(str(table.markdown_path)),
