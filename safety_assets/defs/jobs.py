@@ -7,7 +7,8 @@ report."""
 import dagster as dg
 
 INTAKE_ASSETS = dg.AssetSelection.assets(
-    "raw_annotations", "prompts", "demonstrations", "preference_pairs", "quarantined_records")
+    "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
+    "quarantined_records")
 SAMPLING_ASSETS = dg.AssetSelection.assets("sampled_responses", "reward_scores")
 MODEL_ASSETS = dg.AssetSelection.groups("datasets", "sft", "reward")
 RLHF_ASSETS = dg.AssetSelection.groups("rlhf", "distill") - SAMPLING_ASSETS
