@@ -16,7 +16,7 @@ from safety_assets.definitions import defs
 
 STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
 JOBS = ("annotation_intake", "train_models", "sample_and_score", "rlhf_and_distillation",
-        "prepare_evaluation", "run_benchmarks", "benchmark_report")
+        "prepare_evaluation", "run_benchmarks", "benchmark_report", "human_ratings")
 
 
 def test_definitions_resolve_every_job_and_sensor():
@@ -32,7 +32,7 @@ def test_each_stage_folder_is_one_asset_group():
     assert groups == set(STAGES)
     intake = dg.AssetSelection.groups("intake").resolve(graph)
     assert {key.to_user_string() for key in intake} == {
-        "raw_annotations", "prompts", "demonstrations", "preference_pairs",
+        "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
         "quarantined_records"}
 
 
@@ -49,7 +49,8 @@ def test_jobs_select_their_phase_only():
         "safety_reward_model", "reward_model_eval"}
     assert keys("sample_and_score") == {"sampled_responses", "reward_scores"}
     assert "ppo_model" in keys("rlhf_and_distillation")
-    assert len(graph.get_all_asset_keys()) == 27
+    assert keys("human_ratings") == {"safety_rating_tasks", "human_safety_ratings"}
+    assert len(graph.get_all_asset_keys()) == 30
 
 
 def test_resources_take_their_home_from_dagster_home_at_run_time(monkeypatch, tmp_path):
@@ -82,4 +83,4 @@ def test_dg_check_and_list_defs_are_clean(tmp_path):
     assert "All definitions loaded successfully" in dg_cli("check", "defs")
     listed = json.loads(dg_cli("list", "defs", "--json"))
     assert {a["group_name"] for a in listed["assets"]} == set(STAGES)
-    assert len(listed["assets"]) == 27
+    assert len(listed["assets"]) == 30
