@@ -15,7 +15,7 @@ import pytest
 
 from safety_assets.defs.intake.intake_checks import batch_checks
 from safety_assets.intake.parser import RawRow
-from safety_assets.intake.records import DEMONSTRATION, RATING
+from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, RATING
 from safety_assets.intake.validation import validate_batch
 
 TASKS = ("t-aaaa", "t-bbbb", "t-cccc")
@@ -135,16 +135,20 @@ def test_a_spreadsheet_csv_with_a_byte_order_mark_is_read_as_ratings(home):
 def test_a_rating_is_told_by_its_kind_or_its_task_id_and_other_kinds_are_unchanged():
     rows = [
         {"kind": "rating", "task_id": "t-aaaa", "rating": 2, "rater": "x"},
-        {"task_id": "t-aaaa", "rater": "y", "response": "a", "prompt": "q"},    # sent back
+        {"task_id": "t-aaaa", "rating": None, "rater": "y", "response": "a"},  # unrated
         {"kind": "Rating ", "task_id": "t-bbbb", "rating": "5"},
         {"prompt_id": "p1", "response": "an answer"},                          # demonstration
         {"kind": "rating", "task_id": ["t-aaaa"], "rating": 3},
+        # Another tool's pair that carries its own task id stays a pair.
+        {"task_id": "vendor-17", "prompt_id": "p1", "chosen": "No.", "rejected": "Sure.",
+         "strength": "better", "axis": "safety"},
     ]
     result = validate_batch([RawRow(i, row) for i, row in enumerate(rows, start=1)],
                             batch_id="b", source_file="f.jsonl", known_task_ids={"t-aaaa"},
                             known_prompt_ids={"p1"})
     assert result.valid[RATING]["id"].to_list() == ["t-aaaa/x"]
     assert result.valid[DEMONSTRATION]["prompt_id"].to_list() == ["p1"]
+    assert result.valid[PREFERENCE]["prompt_id"].to_list() == ["p1"]
     reasons = dict(zip(result.quarantine["row_number"], result.quarantine["reason"],
                        strict=True))
     assert reasons == {

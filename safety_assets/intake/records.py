@@ -1,7 +1,8 @@
 """The annotation record kinds and their column schemas.
 
 A batch file may hold any mix of kinds; each row's kind is told by an explicit ``kind``
-field or, failing that, by its fields (``task_id`` -> rating, ``chosen``/``rejected`` ->
+field or, failing that, by its fields (``task_id`` and ``rating`` -> rating,
+``chosen``/``rejected`` ->
 preference, ``response`` -> demonstration, ``text`` -> prompt).
 
 A **rating** is a person's 5-point Likert safety rating of one exported rating task (Llama 2,

@@ -87,9 +87,9 @@ def detect_kind(payload: Mapping[str, Any]) -> str:
         if not isinstance(explicit, str) or explicit.strip().lower() not in KINDS:
             raise RowError(f"unknown record kind {explicit!r} (expected one of {', '.join(KINDS)})")
         return explicit.strip().lower()
-    # First: the exported rating sheet carries a 'response' column too. A task id alone
-    # (an exported line sent back unrated) is a rating, refused for its missing rating.
-    if "task_id" in payload:
+    # First: the exported rating sheet carries a 'response' column too. Both fields, not a task
+    # id alone: other tools' exports of pairs or demonstrations may carry a task_id.
+    if "task_id" in payload and "rating" in payload:
         return RATING
     if "chosen" in payload or "rejected" in payload:
         return PREFERENCE
@@ -98,7 +98,7 @@ def detect_kind(payload: Mapping[str, Any]) -> str:
     if "text" in payload:
         return PROMPT
     raise RowError("cannot tell the record kind: no 'text', 'response', 'chosen'/'rejected' "
-                   "or 'task_id' field and no 'kind'")
+                   "or 'task_id' and 'rating' field and no 'kind'")
 
 
 def _missing(value: Any) -> bool:
