@@ -15,9 +15,9 @@ import dagster as dg
 from safety_assets.definitions import defs
 
 STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
-N_ASSETS = 29
+N_ASSETS = 32
 JOBS = ("annotation_intake", "train_models", "sample_and_score", "rlhf_and_distillation",
-        "prepare_evaluation", "run_benchmarks", "benchmark_report")
+        "prepare_evaluation", "run_benchmarks", "benchmark_report", "human_ratings")
 
 
 def test_definitions_resolve_every_job_and_sensor():
@@ -33,7 +33,7 @@ def test_each_stage_folder_is_one_asset_group():
     assert groups == set(STAGES)
     intake = dg.AssetSelection.groups("intake").resolve(graph)
     assert {key.to_user_string() for key in intake} == {
-        "raw_annotations", "prompts", "demonstrations", "preference_pairs",
+        "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
         "quarantined_records"}
 
 
@@ -50,6 +50,7 @@ def test_jobs_select_their_phase_only():
         "safety_reward_model", "reward_model_eval"}
     assert keys("sample_and_score") == {"sampled_responses", "reward_scores"}
     assert "ppo_model" in keys("rlhf_and_distillation")
+    assert keys("human_ratings") == {"safety_rating_tasks", "human_safety_ratings"}
     assert len(graph.get_all_asset_keys()) == N_ASSETS
 
 

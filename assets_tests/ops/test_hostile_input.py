@@ -135,6 +135,7 @@ def almost_valid_record(draw) -> dict:
         "preference": {"prompt_id": "valid-0-ok", "chosen": "good", "rejected": "bad",
                        "strength": "better", "axis": "safety", "chosen_safe": True,
                        "rejected_safe": False},
+        "rating": {"task_id": "t-unexported", "rating": 3, "rater": "r1", "comment": "ok"},
     }[kind]
     record = dict(base, kind=draw(st.sampled_from([kind, None, "Prompt ", "kind?", 7])))
     if record["kind"] is None:

@@ -2,12 +2,13 @@
 phases:
 intake (per batch) -> models (unpartitioned) -> sampling (per risk category) -> rlhf and
 distillation (unpartitioned) -> evaluation set-up -> benchmarks (per model x benchmark) ->
-report."""
+report, and human ratings (rating tasks out, ratings in through intake, rates)."""
 
 import dagster as dg
 
 INTAKE_ASSETS = dg.AssetSelection.assets(
-    "raw_annotations", "prompts", "demonstrations", "preference_pairs", "quarantined_records")
+    "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
+    "quarantined_records")
 SAMPLING_ASSETS = dg.AssetSelection.assets("sampled_responses", "reward_scores")
 MODEL_ASSETS = dg.AssetSelection.groups("datasets", "sft", "reward")
 RLHF_ASSETS = dg.AssetSelection.groups("rlhf", "distill") - SAMPLING_ASSETS
@@ -60,4 +61,12 @@ report_job = dg.define_asset_job(
     "benchmark_report",
     selection=dg.AssetSelection.assets("safety_benchmark_table"),
     description="The Table 11-style report over every evaluated model.",
+)
+
+human_ratings_job = dg.define_asset_job(
+    "human_ratings",
+    selection=dg.AssetSelection.assets("safety_rating_tasks", "human_safety_ratings"),
+    description="Export the held-out safety responses as rating tasks (an outbox folder), "
+                "and turn the ratings ingested so far into violation rates and judge-human "
+                "agreement.",
 )

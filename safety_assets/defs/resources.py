@@ -40,12 +40,16 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class AnnotationInboxResource(dg.ConfigurableResource):
-    """The folder annotators drop files into, and intake's limits for their rows."""
+    """The folder annotators drop files into, intake's limits for their rows, and the outbox
+    of files written for them (rating tasks)."""
 
     home: str | None = Field(default=None, description=HOME_DESCRIPTION)
     path: str = Field(default="inbox", description="The inbox folder.")
     archive_path: str = Field(default="storage/batches",
                               description="Where each ingested file is copied, keyed by batch.")
+    outbox_path: str = Field(default="outbox",
+                             description="Where files for annotators are written (rating "
+                                         "tasks under ratings/<version>/); never the inbox.")
     min_age_seconds: float = Field(
         default=2.0, description="Skip files modified more recently (still being copied).")
     max_text_chars: int = IntakeLimits.max_text_chars
@@ -64,6 +68,10 @@ class AnnotationInboxResource(dg.ConfigurableResource):
     @property
     def archive(self) -> Path:
         return located(self.home, self.archive_path)
+
+    @property
+    def outbox(self) -> Path:
+        return located(self.home, self.outbox_path)
 
     def ready_files(self) -> list[inbox_files.InboxFile]:
         return inbox_files.ready_files(self.folder, self.min_age_seconds)

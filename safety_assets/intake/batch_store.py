@@ -20,12 +20,13 @@ import polars as pl
 
 from safety_assets.intake import staging
 from safety_assets.intake.parser import FileParseError, RawRow, file_format, read_rows
-from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT
+from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT, RATING
 from safety_assets.intake.suites import BatchSuites, run_batch_suites
 from safety_assets.intake.validation import BatchStager, HHImportConfig, IntakeLimits
 from safety_assets.storage.warehouse import Warehouse
 
-_TABLES = {PROMPT: "prompts", DEMONSTRATION: "demonstrations", PREFERENCE: "preference_pairs"}
+_TABLES = {PROMPT: "prompts", DEMONSTRATION: "demonstrations", PREFERENCE: "preference_pairs",
+           RATING: "safety_ratings"}
 _STAGE = "intake_stage"     # the scratch database, as the warehouse connection attaches it
 RAW_SCHEMA = {"batch_id": pl.String, "source_file": pl.String, "row_number": pl.Int64,
               "payload": pl.String, "parse_error": pl.String}
@@ -137,6 +138,7 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         con.execute(attach)
         con.execute(f"USE {_STAGE}")     # the staging SQL names its tables unqualified
         staging.add_taken_from_warehouse(con, warehouse, batch_id)
+        staging.add_known_tasks_from_warehouse(con, warehouse)
         staging.resolve(con, batch_id, source_file)
         n_valid = sum(staging.count(con, table) for table in staging.ACCEPTED_TABLES.values())
         n_quarantined = staging.count(con, staging.QUARANTINE_TABLE)

@@ -17,6 +17,7 @@ import pandas as pd
 import polars as pl
 
 from safety_assets import taxonomy
+from safety_assets.intake.records import RATING_SCALE
 from safety_assets.intake.validation import IntakeLimits
 
 DEFAULT_LIMITS = IntakeLimits()
@@ -213,6 +214,19 @@ def preference_expectations(limits: IntakeLimits = DEFAULT_LIMITS
             column="strength", value_set=list(taxonomy.PREFERENCE_STRENGTHS)),
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="axis", value_set=list(taxonomy.PREFERENCE_AXES)),
+    ]
+
+
+def rating_expectations() -> list[gx.expectations.Expectation]:
+    """Human safety ratings: one per task and rater, a task named, a rating on the scale."""
+    low, high = RATING_SCALE
+    return [
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="id"),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="id"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="task_id"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="rating"),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="rating", min_value=low,
+                                                      max_value=high),
     ]
 
 

@@ -194,8 +194,10 @@ class _PhysicalLines:
 
 def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawRow]:
     csv.field_size_limit(max_row_bytes)
+    # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte order mark, which would
+    # otherwise stick to the first column's name.
     lines = _PhysicalLines(
-        io.TextIOWrapper(handle, encoding="utf-8", errors="strict", newline=""))
+        io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline=""))
     reader = csv.reader(lines)
     try:
         header = next(reader)

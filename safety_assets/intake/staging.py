@@ -4,10 +4,10 @@ held in Python.
 Pass 1 (``intake_validation.BatchStager``) appends each row's normalized candidate record, or
 its refusal, to the tables made by :func:`create_tables`, a chunk at a time. Pass 2
 (:func:`resolve`) decides, in SQL, which candidates are accepted: repeated ids within the file,
-ids other batches already hold and unknown prompt references. The same SQL runs for the pure
-``validate_batch`` (an in-memory database) and for the intake asset (a scratch file that the
-warehouse connection attaches), so the rules exist once. DuckDB spills to disk past
-``memory_limit`` instead of growing.
+ids other batches already hold and unknown prompt (or, for a rating, task) references. The
+same SQL runs for the pure ``validate_batch`` (an in-memory database) and for the intake asset
+(a scratch file that the warehouse connection attaches), so the rules exist once. DuckDB spills
+to disk past ``memory_limit`` instead of growing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from safety_assets.intake.records import KINDS, PROMPT, SCHEMAS
+from safety_assets.intake.records import KINDS, PROMPT, RATING, SCHEMAS
 
 DEFAULT_CHUNK_ROWS = 10_000
 # DuckDB's own working memory (buffer pool) per connection; the rest of a step is imports.
@@ -42,6 +42,7 @@ CANDIDATE_COLUMNS: dict[str, pl.DataType] = {
     "payload": pl.String,       # what the quarantine shows if pass 2 refuses it
     "id_repr": pl.String,       # Python repr() of the ids, as the reasons quote them
     "prompt_id_repr": pl.String,
+    "task_id_repr": pl.String,
     **RECORD_FIELDS,
 }
 REFUSAL_COLUMNS: dict[str, pl.DataType] = {
@@ -54,6 +55,8 @@ _STAGING_TABLES: dict[str, dict[str, pl.DataType]] = {
     # ids held by other batches (this batch's own rows left out: re-running it is idempotent)
     "taken": {"kind": pl.String, "id": pl.String, "batch_id": pl.String},
     "known_prompts": {"id": pl.String},
+    # exported rating tasks (warehouse rating_tasks) a rating may refer to
+    "known_tasks": {"id": pl.String},
 }
 ACCEPTED_TABLES: dict[str, str] = {kind: f"accepted_{kind}" for kind in KINDS}
 QUARANTINE_TABLE = "quarantined"
@@ -112,6 +115,11 @@ def add_known_prompts(con: duckdb.DuckDBPyConnection, prompt_ids: Iterable[str],
                    chunk_rows)
 
 
+def add_known_tasks(con: duckdb.DuckDBPyConnection, task_ids: Iterable[str],
+                    chunk_rows: int = DEFAULT_CHUNK_ROWS) -> None:
+    append_chunked(con, "known_tasks", ({"id": task_id} for task_id in task_ids), chunk_rows)
+
+
 def append_chunked(con: duckdb.DuckDBPyConnection, table: str,
                    rows: Iterable[dict[str, Any]], chunk_rows: int) -> None:
     buffer: list[dict[str, Any]] = []
@@ -129,12 +137,21 @@ def add_taken_from_warehouse(con: duckdb.DuckDBPyConnection, warehouse_catalog: 
     only the ids this batch uses: its records' ids and the prompts they reference."""
     wh = quote_identifier(warehouse_catalog)
     for kind, table in ((PROMPT, "prompts"), ("demonstration", "demonstrations"),
-                        ("preference", "preference_pairs")):
+                        ("preference", "preference_pairs"), (RATING, "safety_ratings")):
         used = ("SELECT id FROM candidates WHERE kind = 'prompt' UNION ALL "
                 "SELECT prompt_id FROM candidates WHERE kind <> 'prompt'"
                 if kind == PROMPT else f"SELECT id FROM candidates WHERE kind = '{kind}'")
         con.execute(f"INSERT INTO taken SELECT '{kind}', id, batch_id FROM {wh}.main.{table} "
                     f"WHERE batch_id <> ? AND id IN ({used})", [batch_id])
+
+
+def add_known_tasks_from_warehouse(con: duckdb.DuckDBPyConnection,
+                                   warehouse_catalog: str) -> None:
+    """The exported rating tasks (``rating_tasks`` of the warehouse attached as
+    ``warehouse_catalog``) that this batch's ratings refer to."""
+    wh = quote_identifier(warehouse_catalog)
+    con.execute(f"INSERT INTO known_tasks SELECT task_id FROM {wh}.main.rating_tasks "
+                f"WHERE task_id IN (SELECT task_id FROM candidates WHERE kind = '{RATING}')")
 
 
 _SAME_RECORD = " AND ".join(f"c.{name} IS NOT DISTINCT FROM a.{name}" for name in RECORD_FIELDS)
@@ -146,9 +163,10 @@ _BEFORE_FIRST = "(p.row_number, p.seq) < (p.first_row, p.first_seq)"
 #   the same import already landed);
 # - otherwise the first candidate of an id whose prompt reference is known is accepted (a
 #   prompt is known if any prompt of this batch, of another batch or of known_prompts has its
-#   id; every prompt candidate is either accepted or held by another batch);
-# - candidates of that id before it had an unknown prompt; after it, they are duplicates of it
-#   (an importer's identical record is skipped).
+#   id; every prompt candidate is either accepted or held by another batch; a rating's
+#   reference is its task, known if known_tasks has it);
+# - candidates of that id before it had an unknown prompt (or task); after it, they are
+#   duplicates of it (an importer's identical record is skipped).
 # Each statement joins narrow columns only, and verdicts holds only the candidates that are
 # not accepted, so that DuckDB's hash tables stay small (and spill) on a large batch.
 _RESOLVE = [
@@ -160,18 +178,21 @@ _RESOLVE = [
         UNION SELECT id FROM known_prompts""",
     """CREATE OR REPLACE TABLE eligible AS
         SELECT c.seq, c.kind, c.id, c.row_number, c.derived, c.id_repr, c.prompt_id_repr,
-               t.batch_id AS taken_by, c.kind = 'prompt' OR p.id IS NOT NULL AS ref_known
+               c.task_id_repr, t.batch_id AS taken_by,
+               CASE c.kind WHEN 'prompt' THEN TRUE WHEN 'rating' THEN k.id IS NOT NULL
+                    ELSE p.id IS NOT NULL END AS ref_known
         FROM candidates c
         LEFT JOIN taken_ids t ON t.kind = c.kind AND t.id = c.id
-        LEFT JOIN prompt_ids p ON p.id = c.prompt_id""",
+        LEFT JOIN prompt_ids p ON p.id = c.prompt_id
+        LEFT JOIN (SELECT DISTINCT id FROM known_tasks) k ON k.id = c.task_id""",
     """CREATE OR REPLACE TABLE firsts AS
         SELECT kind, id, arg_min(seq, (row_number, seq)) AS first_seq,
                min(row_number) AS first_row
         FROM eligible WHERE taken_by IS NULL AND ref_known GROUP BY kind, id""",
     # Every candidate that is not its id's accepted one, beside the accepted one.
     """CREATE OR REPLACE TABLE placed AS
-        SELECT e.seq, e.row_number, e.derived, e.id_repr, e.prompt_id_repr, e.taken_by,
-               f.first_seq, f.first_row
+        SELECT e.seq, e.kind, e.row_number, e.derived, e.id_repr, e.prompt_id_repr,
+               e.task_id_repr, e.taken_by, f.first_seq, f.first_row
         FROM eligible e LEFT JOIN firsts f ON f.kind = e.kind AND f.id = e.id
         WHERE f.first_seq IS DISTINCT FROM e.seq""",
     f"""CREATE OR REPLACE TABLE same_as_first AS
@@ -186,6 +207,9 @@ _RESOLVE = [
                 WHEN p.taken_by IS NOT NULL THEN CASE WHEN p.derived THEN NULL ELSE
                     'duplicate id ' || p.id_repr || ' (already in batch ' || b.batch_repr
                     || ')' END
+                WHEN (p.first_seq IS NULL OR {_BEFORE_FIRST}) AND p.kind = 'rating'
+                    THEN 'unknown task id ' || p.task_id_repr
+                         || ' (no exported rating task has it)'
                 WHEN p.first_seq IS NULL OR {_BEFORE_FIRST}
                     THEN 'unknown prompt id ' || p.prompt_id_repr
                 WHEN s.seq IS NOT NULL THEN NULL

@@ -17,13 +17,14 @@ import polars as pl
 
 from safety_assets.intake import expectations as ex
 from safety_assets.intake import staging
-from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT
+from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT, RATING
 from safety_assets.intake.validation import QUARANTINE_SCHEMA
 from safety_assets.taxonomy import ADVERSARIAL_CATEGORIES, BENIGN, UNTAGGED
 
 PROMPTS = staging.ACCEPTED_TABLES[PROMPT]
 DEMONSTRATIONS = staging.ACCEPTED_TABLES[DEMONSTRATION]
 PAIRS = staging.ACCEPTED_TABLES[PREFERENCE]
+RATINGS = staging.ACCEPTED_TABLES[RATING]
 QUARANTINE = staging.QUARANTINE_TABLE
 # Rows of duplicated ids handed to GX: enough for its examples, never the whole batch.
 _DUPLICATE_SAMPLE = 20
@@ -41,16 +42,21 @@ class BatchSuites:
     n_quarantined: int
     quarantine_reasons: pl.DataFrame        # reason, rows: the first ``max_reasons`` reasons
     n_reasons: int
+    safety_ratings: ex.SuiteOutcome | None = None   # None: made by hand without ratings
 
 
 def stage_frames(con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame,
                  demonstrations: pl.DataFrame, pairs: pl.DataFrame,
-                 quarantine: pl.DataFrame) -> None:
-    """Small in-memory frames as the staged tables the suites read (tests, small batches)."""
+                 quarantine: pl.DataFrame, ratings: pl.DataFrame | None = None) -> None:
+    """Small in-memory frames as the staged tables the suites read (tests, small batches);
+    no ``ratings``: a batch without any."""
     if quarantine.width == 0:
         quarantine = pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    if ratings is None:
+        ratings = pl.DataFrame(schema={"id": pl.String, "task_id": pl.String,
+                                       "rating": pl.Int64})
     for table, frame in ((PROMPTS, prompts), (DEMONSTRATIONS, demonstrations),
-                         (PAIRS, pairs), (QUARANTINE, quarantine)):
+                         (PAIRS, pairs), (QUARANTINE, quarantine), (RATINGS, ratings)):
         con.register("_frame", frame)
         try:
             con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM _frame")
@@ -91,6 +97,11 @@ def run_batch_suites(con: duckdb.DuckDBPyConnection,
         pairs.validate_chunk(ex.preference_frame(chunk))
     _validate_unique_ids(con, pairs, PAIRS)
 
+    ratings = ex.ChunkedSuite("safety_ratings", ex.rating_expectations())
+    for chunk in staging.frames(con, f"SELECT id, task_id, rating FROM {RATINGS}", chunk_rows):
+        ratings.validate_chunk(chunk)
+    _validate_unique_ids(con, ratings, RATINGS)
+
     balance = None
     n_labelled, n_safe = con.sql(
         f"SELECT count(rejected_safe), count_if(rejected_safe) FROM {PAIRS}").fetchall()[0]
@@ -110,7 +121,8 @@ def run_batch_suites(con: duckdb.DuckDBPyConnection,
         label_balance=None if balance is None else balance.outcome(),
         n_pairs=staging.count(con, PAIRS), n_quarantined=staging.count(con, QUARANTINE),
         quarantine_reasons=reasons,
-        n_reasons=staging.count(con, f"(SELECT DISTINCT reason FROM {QUARANTINE})"))
+        n_reasons=staging.count(con, f"(SELECT DISTINCT reason FROM {QUARANTINE})"),
+        safety_ratings=ratings.outcome())
 
 
 def _validate_unique_ids(con: duckdb.DuckDBPyConnection, suite: ex.ChunkedSuite,

@@ -1,9 +1,9 @@
-"""Validating annotation rows into the three record kinds, quarantining the rest with a reason.
+"""Validating annotation rows into the record kinds, quarantining the rest with a reason.
 
 Rows in, (valid frames per kind, quarantine frame) out. Nothing valid is ever dropped because
 a neighbour is bad; every refused row keeps its file, row number and reason. Each row is
 checked on its own here (pass 1, :class:`BatchStager`); what depends on the whole batch
-(repeated ids, ids of other batches, prompt references) is decided in SQL by
+(repeated ids, ids of other batches, prompt and task references) is decided in SQL by
 :mod:`safety_assets.intake.staging` (pass 2), so a batch of any size runs in bounded memory.
 """
 
@@ -27,6 +27,8 @@ from safety_assets.intake.records import (
     KINDS,
     PREFERENCE,
     PROMPT,
+    RATING,
+    RATING_SCALE,
     REQUIRED,
     SCHEMAS,
 )
@@ -39,7 +41,7 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "kind": pl.String, "record_id": pl.String, "reason": pl.String, "payload": pl.String,
 }
 _TEXT_FIELDS = {PROMPT: ("text",), DEMONSTRATION: ("response",),
-                PREFERENCE: ("chosen", "rejected")}
+                PREFERENCE: ("chosen", "rejected"), RATING: ()}
 _TRUE = {"true", "1", "yes", "y", "safe", "t"}
 _FALSE = {"false", "0", "no", "n", "unsafe", "f"}
 
@@ -86,14 +88,18 @@ def detect_kind(payload: Mapping[str, Any]) -> str:
         if not isinstance(explicit, str) or explicit.strip().lower() not in KINDS:
             raise RowError(f"unknown record kind {explicit!r} (expected one of {', '.join(KINDS)})")
         return explicit.strip().lower()
+    # First: the exported rating sheet carries a 'response' column too. Both fields, not a task
+    # id alone: other tools' exports of pairs or demonstrations may carry a task_id.
+    if "task_id" in payload and "rating" in payload:
+        return RATING
     if "chosen" in payload or "rejected" in payload:
         return PREFERENCE
     if "response" in payload:
         return DEMONSTRATION
     if "text" in payload:
         return PROMPT
-    raise RowError("cannot tell the record kind: no 'text', 'response' or 'chosen'/'rejected' "
-                   "field and no 'kind'")
+    raise RowError("cannot tell the record kind: no 'text', 'response', 'chosen'/'rejected' "
+                   "or 'task_id' and 'rating' field and no 'kind'")
 
 
 def _missing(value: Any) -> bool:
@@ -146,13 +152,18 @@ def normalize_record(payload: Mapping[str, Any], kind: str, limits: IntakeLimits
     for name in REQUIRED[kind]:
         if _missing(payload.get(name)):
             what = "empty text" if name in _TEXT_FIELDS[kind] else "missing required field"
-            raise RowError(f"{what} '{name}'", kind, _safe_id(payload))
-    record_id = _string(payload, "id", kind, limits, required=kind == PROMPT, is_id=True)
+            raise RowError(f"{what} '{name}'", kind,
+                           _safe_id(payload, "task_id" if kind == RATING else "id"))
+    # A rating's id is its task and rater (never the file's), so it is not read.
+    record_id = None if kind == RATING else _string(payload, "id", kind, limits,
+                                                    required=kind == PROMPT, is_id=True)
     try:
         if kind == PROMPT:
             return _prompt(payload, record_id, limits)
         if kind == DEMONSTRATION:
             return _demonstration(payload, record_id, limits)
+        if kind == RATING:
+            return _rating(payload, limits)
         return _preference(payload, record_id, limits)
     except RowError as error:
         error.record_id = error.record_id or record_id
@@ -160,8 +171,8 @@ def normalize_record(payload: Mapping[str, Any], kind: str, limits: IntakeLimits
         raise
 
 
-def _safe_id(payload: Mapping[str, Any]) -> str | None:
-    value = payload.get("id")
+def _safe_id(payload: Mapping[str, Any], name: str = "id") -> str | None:
+    value = payload.get(name)
     return str(value)[:200] if isinstance(value, str | int) else None
 
 
@@ -250,6 +261,48 @@ def _preference(payload: Mapping[str, Any], record_id: str | None, limits: Intak
     }
 
 
+def _shown(value: Any) -> str:
+    """``value`` as a reason quotes it, bounded (a JSON integer may have 4,000 digits)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int over Python's digit limit for str()
+        return "a number of over 4,300 digits"
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _likert(value: Any) -> int:
+    """A rating on the Likert scale: a whole number, as an int, a float (3.0, as Parquet or a
+    spreadsheet may give it) or a string ("3", as CSV gives every value)."""
+    low, high = RATING_SCALE
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or not float(number).is_integer():
+        raise RowError(f"rating must be a whole number from {low} to {high} (Likert scale), "
+                       f"got {_shown(value)}")
+    if not low <= number <= high:
+        raise RowError(f"rating {_shown(value)} is outside the Likert scale {low} to {high}")
+    return int(number)
+
+
+def _rating(payload: Mapping[str, Any], limits: IntakeLimits) -> dict[str, Any]:
+    task_id = _string(payload, "task_id", RATING, limits, True, is_id=True) or ""
+    try:
+        rating = _likert(payload.get("rating"))
+    except RowError as error:
+        error.record_id = task_id
+        raise
+    # One rating per task and rater: an unnamed rater is 'unknown', as an annotator is.
+    rater = _string(payload, "rater", RATING, limits, False, is_id=True) or "unknown"
+    return {"id": f"{task_id}/{rater}", "task_id": task_id, "rating": rating, "rater": rater,
+            "comment": _string(payload, "comment", RATING, limits, required=False)}
+
+
 def _payload_text(row: RawRow) -> str:
     if row.payload is None:
         return row.raw or ""
@@ -327,11 +380,12 @@ class BatchStager:
 
     def _candidate(self, kind: str, row_number: int, record: dict[str, Any], payload: str,
                    derived: bool) -> None:
-        prompt_id = record.get("prompt_id")
+        prompt_id, task_id = record.get("prompt_id"), record.get("task_id")
         self._candidates.append({
             **record, "seq": self._next_seq(), "kind": kind, "row_number": row_number,
             "derived": derived, "payload": payload, "id_repr": repr(record["id"]),
             "prompt_id_repr": None if prompt_id is None else repr(prompt_id),
+            "task_id_repr": None if task_id is None else repr(task_id),
         })
 
     def _refuse(self, row_number: int | None, reason: str, payload: str | None,
@@ -349,6 +403,7 @@ def validate_batch(
     batch_id: str,
     source_file: str,
     known_prompt_ids: set[str] | frozenset[str] = frozenset(),
+    known_task_ids: set[str] | frozenset[str] = frozenset(),
     taken_ids: Mapping[str, Mapping[str, str]] | None = None,
     limits: IntakeLimits | None = None,
     hh_import: HHImportConfig | None = None,
@@ -357,6 +412,7 @@ def validate_batch(
     """Validate one batch.
 
     ``known_prompt_ids`` are prompts already in the warehouse (other batches);
+    ``known_task_ids`` the exported rating tasks (``rating_tasks``) ratings may refer to;
     ``taken_ids`` maps kind -> {id: batch that holds it} for duplicate detection across
     batches (this batch's own rows must be left out, so that re-running it is idempotent).
     Runs the same two passes as the intake asset, in an in-memory DuckDB; ``chunk_rows`` is
@@ -369,6 +425,7 @@ def validate_batch(
         stager.flush()
         staging.add_taken_ids(con, taken_ids or {}, chunk_rows)
         staging.add_known_prompts(con, known_prompt_ids, chunk_rows)
+        staging.add_known_tasks(con, known_task_ids, chunk_rows)
         staging.resolve(con, batch_id, source_file)
         valid = {kind: con.sql(f"SELECT * FROM {staging.ACCEPTED_TABLES[kind]}").pl()
                  .cast({**BATCH_COLUMNS, **SCHEMAS[kind]}) for kind in KINDS}

@@ -82,6 +82,8 @@ def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
                                params=key).fetchall()[0][0]
     n_pairs = con.sql("SELECT count(*) FROM preference_pairs WHERE batch_id = ?",
                       params=key).fetchall()[0][0]
+    n_ratings = con.sql("SELECT count(*) FROM safety_ratings WHERE batch_id = ?",
+                        params=key).fetchall()[0][0]
     return {
         "prompts": {
             "rows": n_prompts, "adversarial": n_adversarial,
@@ -95,6 +97,12 @@ def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
             "by_axis_and_strength": _sql_table(
                 con, "SELECT axis, strength, count(*) AS rows FROM preference_pairs "
                      "WHERE batch_id = ? GROUP BY ALL ORDER BY axis, strength", key, 50)},
+        "safety_ratings": {
+            "rows": n_ratings,
+            "by_rating": _sql_table(
+                con, "SELECT rating, count(*) AS rows, count(DISTINCT rater) AS raters "
+                     "FROM safety_ratings WHERE batch_id = ? GROUP BY rating ORDER BY rating",
+                key, 10)},
         "quarantined_records": {
             "rows": batch.n_quarantined, "source_rows": batch.n_rows,
             "reasons": _sql_table(
@@ -117,6 +125,10 @@ _QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason FROM quarant
         dg.AssetSpec("preference_pairs", deps=[raw_annotations], group_name=GROUP,
                   kinds={"duckdb"},
                   description="Preference pairs with strength, axis and safety labels."),
+        dg.AssetSpec("safety_ratings", deps=[raw_annotations], group_name=GROUP,
+                  kinds={"duckdb"},
+                  description="People's 1-5 Likert safety ratings of exported rating tasks "
+                              "(1 or 2: a violation), one per task and rater."),
         dg.AssetSpec("quarantined_records", deps=[raw_annotations], group_name=GROUP,
                   kinds={"duckdb"},
                   description="Every refused row (or whole file) with file, row and reason."),

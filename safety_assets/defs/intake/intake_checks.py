@@ -27,6 +27,9 @@ BATCH_CHECKS = [
     dg.AssetCheckSpec("preference_label_balance", asset="preference_pairs",
                    description="GX (warning): safe/unsafe labels are neither all one way nor "
                                "absent."),
+    dg.AssetCheckSpec("safety_ratings_suite", asset="safety_ratings", blocking=True,
+                   description="GX: one rating per task and rater, task id present, rating "
+                               "on the 1-5 Likert scale."),
     dg.AssetCheckSpec("quarantine_empty", asset="quarantined_records",
                    description="Warning when any row of the batch was quarantined."),
 ]
@@ -63,6 +66,9 @@ def check_results(suites: BatchSuites) -> list[dg.AssetCheckResult]:
             asset_key="preference_pairs", check_name="preference_label_balance",
             passed=suites.n_pairs == 0, severity=dg.AssetCheckSeverity.WARN,
             metadata={"note": "no safe/unsafe labels in this batch"}))
+    if suites.safety_ratings is not None:
+        results.append(_suite_result("safety_ratings_suite", "safety_ratings",
+                                     suites.safety_ratings))
     results.append(dg.AssetCheckResult(
         asset_key="quarantined_records", check_name="quarantine_empty",
         passed=suites.n_quarantined == 0, severity=dg.AssetCheckSeverity.WARN,
@@ -73,11 +79,12 @@ def check_results(suites: BatchSuites) -> list[dg.AssetCheckResult]:
 
 def batch_checks(prompts: pl.DataFrame, demonstrations: pl.DataFrame,
                  pairs: pl.DataFrame, quarantine: pl.DataFrame,
-                 chunk_rows: int = staging.DEFAULT_CHUNK_ROWS) -> list[dg.AssetCheckResult]:
+                 chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+                 ratings: pl.DataFrame | None = None) -> list[dg.AssetCheckResult]:
     """The GX suites of one batch given as frames, as check results (tests on bad data): the
     same chunked suites the asset runs on a staged batch."""
     with duckdb.connect() as con:
-        stage_frames(con, prompts, demonstrations, pairs, quarantine)
+        stage_frames(con, prompts, demonstrations, pairs, quarantine, ratings)
         return check_results(run_batch_suites(con, chunk_rows=chunk_rows))
 
 
