@@ -165,7 +165,8 @@ def test_hh_rlhf_importer_on_the_shared_file(home, shared_data):
     assert not checks["prompts_untagged"].passed  # reported as a warning, rows kept
     assert checks["prompts_untagged"].severity.value == "WARN"
     pairs = store.query("SELECT axis, strength FROM preference_pairs").unique()
-    assert pairs.rows() == [("safety", "better")]
+    # HH-RLHF records no strength: "negligibly better / unsure", whose margin is 0.
+    assert pairs.rows() == [("safety", "negligibly_better")]
 
 
 def test_hh_pair_split_keeps_shared_turns_as_history():

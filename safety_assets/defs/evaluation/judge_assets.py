@@ -125,10 +125,13 @@ def safety_judge_validation(config: JudgeValidationConfig, model_store: ModelSto
                                           for k, v in figures.items()})
 
 
-@dg.asset_check(asset=safety_judge_validation, blocking=True,
+@dg.asset_check(asset=safety_judge_validation,
                 description="The judge beats the majority label on held-out human safety "
                             "labels (one-sided binomial test at the configured significance). "
-                            "Blocking: the benchmark does not report an unvalidated judge.")
+                            "Not blocking, because the benchmarks run as their own runs: "
+                            "instead the benchmark and the report carry `judge_validated`, "
+                            "and the report says in words that an unvalidated judge's rates "
+                            "are no evidence.")
 def safety_judge_beats_majority(context: dg.AssetCheckExecutionContext
                                 ) -> dg.AssetCheckResult:
     figures = latest_metadata(context, "safety_judge_validation")
