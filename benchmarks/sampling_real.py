@@ -153,38 +153,38 @@ def main(argv: list[str] | None = None) -> int:
         ("6 llama.cpp Q4_1 GGUF, 1 at a time", _llama_cpp_route(distinct, args)),
     ]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    table: list[tuple[str, str, str, str, str, str, str]] = []
+    prompt_tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"])
+                        for p in distinct) / len(distinct)
+    print(f"SmolLM2-135M-Instruct (fp32, {sum(p.numel() for p in model.parameters()):,} "
+          f"parameters) on CPU, {torch.get_num_threads()} threads; up to {args.max_new_tokens} "
+          f"new tokens, T={args.temperature}, top-p={args.top_p}; prompts ~{prompt_tokens:.0f} "
+          f"tokens (chat template); import/reuse of the folder {import_s:.1f}s; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    # Rows are printed as each route finishes (a full run takes minutes on two cores).
+    widths = [max(len(name) for name, _ in routes), 5, 7, 7, 9, 6]
+    header = ("route", "seqs", "tokens", "s", "tokens/s", "vs 1", "note")
+    line = " | ".join(f"{{:<{w}}}" for w in widths) + " | {}"
+    print(line.format(*header))
+    print("-+-".join("-" * w for w in [*widths, 20]), flush=True)
     baseline: float | None = None
     for name, route in routes:
         if name.split()[0] in skip:
             continue
         if isinstance(route, str):
-            table.append((name, "-", "-", "-", "-", "-", route))
+            print(line.format(name, "-", "-", "-", "-", "-", route), flush=True)
             continue
         try:
             t0 = time.perf_counter()
             sequences, tokens, truncated = route()
             seconds = time.perf_counter() - t0
         except Exception as error:  # report, do not crash the table
-            table.append((name, "-", "-", "-", "-", "-", f"error: {error!r}"[:80]))
+            print(line.format(name, "-", "-", "-", "-", "-", f"error: {error!r}"[:80]),
+                  flush=True)
             continue
         rate = tokens / seconds
         baseline = baseline or rate
-        table.append((name, str(sequences), str(tokens), f"{seconds:.1f}", f"{rate:.0f}",
-                      f"{rate / baseline:.2f}x", f"{truncated:.0%} truncated"))
-
-    prompt_tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"])
-                        for p in distinct) / len(distinct)
-    print(f"SmolLM2-135M-Instruct (fp32, {sum(p.numel() for p in model.parameters()):,} "
-          f"parameters) on CPU, {torch.get_num_threads()} threads; up to {args.max_new_tokens} "
-          f"new tokens, T={args.temperature}, top-p={args.top_p}; prompts ~{prompt_tokens:.0f} "
-          f"tokens (chat template); import/reuse of the folder {import_s:.1f}s")
-    header = ("route", "seqs", "tokens", "s", "tokens/s", "vs 1", "note")
-    widths = [max(len(row[i]) for row in [header, *table]) for i in range(len(header))]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for row in table:
-        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+        print(line.format(name, sequences, tokens, f"{seconds:.1f}", f"{rate:.1f}",
+                          f"{rate / baseline:.2f}x", f"{truncated:.0%} truncated"), flush=True)
     return 0
 
 
