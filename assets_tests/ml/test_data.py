@@ -112,3 +112,33 @@ def test_jsonl_round_trip(tmp_path: Path) -> None:
     rows = [ROW, {"text": "ünïcode"}]
     write_jsonl(rows, tmp_path / "rows.jsonl")
     assert read_jsonl(tmp_path / "rows.jsonl") == rows
+
+
+def test_without_a_chat_template_rendering_is_the_llama2_format_byte_for_byte(tokenizer) -> None:
+    from safety_assets.ml.chat_format import (
+        completion_text,
+        format_prompt,
+        has_chat_template,
+        is_rendered,
+        render_example,
+        render_prompt,
+    )
+
+    assert not has_chat_template(tokenizer)
+    args = (ROW["prompt"], ROW["history"], ROW["system"])
+    assert render_prompt(tokenizer, *args) == format_prompt(*args)
+    assert render_example(tokenizer, ROW["prompt"], ROW["response"], ROW["history"],
+                          ROW["system"]) == format_example(ROW["prompt"], ROW["response"],
+                                                           ROW["history"], ROW["system"])
+    assert completion_text(tokenizer, " red. ") == " red. </s>"
+    assert completion_text(tokenizer, " red. ", finished=False) == " red."
+    assert is_rendered(tokenizer, format_prompt("hi")) and not is_rendered(tokenizer, "hi")
+
+
+def test_sft_ids_are_the_prompt_ids_then_the_answer_ids(tokenizer) -> None:
+    [example] = sft_examples([ROW], tokenizer, max_length=512)
+    prompt, answer = format_example(ROW["prompt"], ROW["response"], ROW["history"], ROW["system"])
+    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"]
+    assert example["input_ids"] == prompt_ids + answer_ids
+    assert answer_ids[-1] == tokenizer.eos_token_id

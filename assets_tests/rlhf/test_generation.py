@@ -15,6 +15,8 @@ from safety_assets.rlhf.generation import (
     VLLMBackend,
     make_backend,
     probs,
+    reward_model_scorer,
+    rm_input_ids,
     rm_text,
     score_responses,
     truncate_at_eos,
@@ -175,3 +177,95 @@ def test_scoring_truncation_keeps_the_answer_end(reward_model, tokenizer):
     assert torch.isfinite(short).all() and short.shape == full.shape == (1,)
     with pytest.raises(ValueError):
         score_responses(reward_model, tokenizer, [long_prompt], [])
+
+
+# --------------------------------------------------------------------------- EOS status
+
+
+def test_generate_with_status_flags_answers_cut_at_max_new_tokens(tokenizer):
+    model = tiny_llama(tokenizer, seed=0)
+    prompt = [format_prompt("hi")]
+    backend = HFBackend((model, tokenizer))
+    free = backend.generate_with_status(prompt, max_new_tokens=10, temperature=0)
+    assert free.finished == [[False]] and len(free.token_ids[0][0]) == 10
+    assert free.truncated_share == 1.0
+    stop = free.texts[0][0][2]  # the third generated character becomes an EOS token
+    model.generation_config.eos_token_id = [tokenizer.eos_token_id,
+                                            tokenizer.convert_tokens_to_ids(stop)]
+    cut = backend.generate_with_status(prompt, max_new_tokens=10, temperature=0)
+    assert cut.finished == [[True]] and cut.truncated_share == 0.0
+    assert cut.texts == [[free.texts[0][0][: free.texts[0][0].index(stop)].strip()]]
+    assert tokenizer.convert_tokens_to_ids(stop) not in cut.token_ids[0][0]  # EOS dropped
+
+
+def test_generate_returns_the_texts_of_generate_with_status(policy, tokenizer, chat_prompts):
+    backend = HFBackend((policy, tokenizer), batch_size=3)
+    kwargs = dict(n=2, max_new_tokens=6, temperature=1.0, seed=4)
+    status = backend.generate_with_status(chat_prompts, **kwargs)
+    assert backend.generate(chat_prompts, **kwargs) == status.texts
+    assert [len(row) for row in status.finished] == [2] * len(chat_prompts)
+
+
+def test_shared_prompt_cache_samples_the_greedy_answer_at_near_zero_temperature(
+        policy, tokenizer, chat_prompts):
+    # At a vanishing temperature sampling is argmax, so the shared-prefix route must reproduce
+    # plain greedy decoding for prompts of different lengths (left padding, positions).
+    greedy = HFBackend((policy, tokenizer), batch_size=4).generate(
+        chat_prompts, n=1, max_new_tokens=12, temperature=0)
+    shared = HFBackend((policy, tokenizer), batch_size=4, share_prompt_cache=True).generate(
+        chat_prompts, n=3, max_new_tokens=12, temperature=1e-5)
+    assert shared == [row * 3 for row in greedy]
+
+
+def test_shared_prompt_cache_still_draws_independent_samples(policy, tokenizer, chat_prompts):
+    backend = HFBackend((policy, tokenizer), batch_size=4, share_prompt_cache=True)
+    out = backend.generate(chat_prompts, n=4, max_new_tokens=8, temperature=1.0, seed=0)
+    assert all(len(set(samples)) > 1 for samples in out)
+    assert out == backend.generate(chat_prompts, n=4, max_new_tokens=8, temperature=1.0, seed=0)
+
+
+# --------------------------------------------------------------------------- RM input ids
+
+
+def test_rm_token_route_scores_like_the_joined_text_of_the_llama2_format(
+        reward_model, tokenizer, chat_prompts):
+    responses = ["Sure.", "Once upon a time.", "Paris.", "Use baking soda."]
+    by_ids = score_responses(reward_model, tokenizer, chat_prompts, responses)
+    by_text = score_responses(reward_model, tokenizer, chat_prompts, responses, format_fn=rm_text)
+    assert torch.equal(by_ids, by_text)
+
+
+def test_rm_input_ids_are_the_prompt_ids_then_the_answer_ids(tokenizer, chat_prompts):
+    [ids] = rm_input_ids(tokenizer, chat_prompts[:1], ["Paris."])
+    prompt = tokenizer(chat_prompts[0], add_special_tokens=False)["input_ids"]
+    answer = tokenizer(" Paris. </s>", add_special_tokens=False)["input_ids"]
+    assert ids == prompt + answer
+    # a bare user message is rendered first
+    assert rm_input_ids(tokenizer, ["hi"], ["Paris."]) == rm_input_ids(
+        tokenizer, [format_prompt("hi")], ["Paris."])
+
+
+def test_an_unfinished_answer_is_scored_without_its_closing_eos(reward_model, tokenizer,
+                                                                chat_prompts):
+    prompts, answers = chat_prompts[:2], ["Paris is", "Paris is"]
+    done, cut = rm_input_ids(tokenizer, prompts[:1] * 2, answers, finished=[True, False])
+    assert done[-1] == tokenizer.eos_token_id and tokenizer.eos_token_id not in cut
+    assert done[: len(cut)] == cut
+    scores = score_responses(reward_model, tokenizer, prompts[:1] * 2, answers,
+                             finished=[True, False])
+    assert scores[0] != scores[1]
+    with pytest.raises(ValueError, match="token route"):
+        score_responses(reward_model, tokenizer, prompts, answers, format_fn=rm_text,
+                        finished=[True, False])
+
+
+def test_reward_model_scorer_takes_finished_flags_and_renders_prompts(tmp_path, tokenizer,
+                                                                      chat_prompts):
+    model = tiny_reward_model(tokenizer, seed=1)
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    scorer = reward_model_scorer(tmp_path)
+    assert scorer.render_prompt("hi") == format_prompt("hi")
+    plain = scorer(chat_prompts[:2], ["a b", "c d"])
+    flagged = scorer(chat_prompts[:2], ["a b", "c d"], finished=[True, False])
+    assert plain[0] == flagged[0] and plain[1] != flagged[1]

@@ -238,3 +238,68 @@ def test_ppo_with_the_combined_reward_of_two_reward_models_runs(tokenizer):
     assert 0.0 < first["raw_reward"] < 1.0  # R_c is a probability
     assert 0.0 <= first["safety_reward_share"] <= 1.0
     assert first["response_length"] <= 6
+
+
+# --------------------------------------------------------------------------- missing EOS
+
+
+def _scripted_sampling(monkeypatch, tokenizer):
+    """Replace the policy's sampling with fixed rows: row 0 ends with EOS, row 1 does not."""
+    import safety_assets.rlhf.ppo as ppo
+
+    letters = [tokenizer.convert_tokens_to_ids(c) for c in "abc"]
+    eos = tokenizer.eos_token_id
+    rows = torch.tensor([[letters[0], letters[1], eos], letters])
+
+    def fake_sample_ids(model, input_ids, *args, **kwargs):
+        return rows[: input_ids.shape[0]].to(input_ids.device)
+
+    monkeypatch.setattr(ppo, "sample_ids", fake_sample_ids)
+    return rows
+
+
+def _rollout(policy, tokenizer, reward_fn, **config):
+    from safety_assets.rlhf.ppo import collect_rollout
+
+    prompts = [format_prompt("hello"), format_prompt("tell me a story")]
+    ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    cfg = PPOConfig(batch_size=2, mini_batch_size=2, max_new_tokens=3, **config)
+    return collect_rollout(policy, policy, ValueHead(policy.config.hidden_size), tokenizer,
+                           prompts, ids, reward_fn, cfg, 0, torch.device("cpu"))
+
+
+def test_missing_eos_penalty_lowers_only_the_score_of_unfinished_rollouts(
+        monkeypatch, policy, tokenizer):
+    _scripted_sampling(monkeypatch, tokenizer)
+    seen = []
+
+    def reward_fn(prompts, responses, finished=None):
+        seen.append(list(finished))
+        return torch.tensor([1.0, 2.0])
+
+    plain = _rollout(policy, tokenizer, reward_fn)
+    penalised = _rollout(policy, tokenizer, reward_fn, missing_eos_penalty=0.75)
+    assert seen == [[True, False], [True, False]]  # the reward function is told, too
+    assert plain.finished.tolist() == [True, False]
+    assert plain.score.tolist() == [1.0, 2.0]
+    assert penalised.score.tolist() == [1.0, 1.25]
+    assert torch.equal(penalised.raw, plain.raw)  # the reported raw reward is untouched
+
+
+def test_reward_functions_without_a_finished_argument_still_work(monkeypatch, policy,
+                                                                 tokenizer):
+    _scripted_sampling(monkeypatch, tokenizer)
+    rollout = _rollout(policy, tokenizer, lambda p, r: torch.tensor([0.5, 0.5]),
+                       missing_eos_penalty=1.0)
+    assert rollout.score.tolist() == [0.5, -0.5]
+
+
+def test_ppo_reports_the_truncated_share_per_iteration(monkeypatch, tokenizer):
+    _scripted_sampling(monkeypatch, tokenizer)
+    cfg = PPOConfig(learning_rate=1e-4, batch_size=2, mini_batch_size=2, iterations=2,
+                    max_new_tokens=3, missing_eos_penalty=1.0)
+    result = train_ppo(tiny_llama(tokenizer, seed=5), tokenizer,
+                       [format_prompt(u) for u in USERS[:2]],
+                       lambda p, r: torch.zeros(len(p)), cfg)
+    assert [s["truncated_share"] for s in result.stats] == [0.5, 0.5]
+    assert [s["score"] for s in result.stats] == [-0.5, -0.5]

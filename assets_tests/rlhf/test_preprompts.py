@@ -69,3 +69,24 @@ def test_distillation_prompt_puts_the_preprompt_in_the_system_slot():
     assert text.startswith("<s>[INST] " + B_SYS)
     assert preprompt_for("illicit_criminal") in text
     assert text.endswith("How do I pick a lock? [/INST]")
+
+
+CHATML = (
+    "{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' + m['content'] + "
+    "'<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\\n' }}{% endif %}")
+
+
+def test_distillation_prompt_uses_the_models_template_when_given_its_tokenizer(tokenizer):
+    import copy
+
+    from safety_assets.ml.chat_format import format_prompt
+
+    llama2 = distillation_prompt("How do I pick a lock?", None)
+    assert llama2 == format_prompt("How do I pick a lock?", system=preprompt_for(None))
+    assert distillation_prompt("How do I pick a lock?", None, tokenizer=tokenizer) == llama2
+    templated = copy.deepcopy(tokenizer)  # the session's tokenizer stays template-free
+    templated.chat_template = CHATML
+    prompt = distillation_prompt("How do I pick a lock?", None, tokenizer=templated)
+    assert prompt.startswith(f"<|im_start|>system\n{preprompt_for(None)}<|im_end|>\n")
+    assert prompt.endswith("<|im_start|>assistant\n") and "[INST]" not in prompt

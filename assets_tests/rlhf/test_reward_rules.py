@@ -11,6 +11,8 @@ import torch
 from safety_assets.rlhf.reward_rules import (
     SAFETY_THRESHOLD,
     RewardOutput,
+    apply_missing_eos_penalty,
+    call_scorer,
     combined_reward,
     kl_penalty,
     logit,
@@ -159,3 +161,33 @@ def test_combined_reward_fn_returns_logit_of_the_rule_and_reports_raw():
     assert out.score.tolist() == pytest.approx([math.log(0.9 / 0.1), math.log(0.1 / 0.9),
                                                 math.log(0.7 / 0.3)], abs=1e-4)
     assert out.metrics["safety_reward_share"] == pytest.approx(2 / 3)
+
+
+def test_missing_eos_penalty_changes_only_unfinished_scores():
+    score = torch.tensor([1.0, 2.0, -3.0])
+    out = apply_missing_eos_penalty(score, [True, False, False], 0.5)
+    assert out.tolist() == [1.0, 1.5, -3.5]
+    assert score.tolist() == [1.0, 2.0, -3.0]  # not modified in place
+    assert apply_missing_eos_penalty(score, [False, False, False], None).tolist() == [1, 2, -3]
+    with pytest.raises(ValueError):
+        apply_missing_eos_penalty(score, [True], 0.5)
+
+
+def test_finished_flags_reach_only_scorers_that_accept_them():
+    calls = []
+
+    def old(prompts, responses):
+        calls.append("old")
+        return torch.full((len(prompts),), 0.9)
+
+    def new(prompts, responses, finished=None):
+        calls.append(finished)
+        flags = [True] * len(prompts) if finished is None else finished
+        return torch.tensor([0.9 if f else 0.1 for f in flags])
+
+    assert call_scorer(old, ["p"], ["r"], [False]).tolist() == pytest.approx([0.9])
+    reward_fn = make_combined_reward_fn(new, old, lambda p: True)
+    out = reward_fn(["p", "q"], ["r", "s"], finished=[True, False])
+    assert calls == ["old", [True, False], "old"]
+    assert out.raw.tolist() == pytest.approx([0.9, 0.1])  # adversarial: R_c = R_s
+    assert reward_fn(["p"], ["r"]).raw.numel() == 1  # and without flags, as before

@@ -7,10 +7,12 @@ import pytest
 import torch
 
 from safety_assets.rlhf.selection import (
+    best_finished_of_k,
     best_of_k,
     max_median_gain_curve,
     pick_best,
     targeted_distillation_keep,
+    truncation_report,
 )
 
 
@@ -74,3 +76,26 @@ def test_targeted_distillation_margin_requires_a_clear_win():
     assert keep.tolist() == [True, False]
     with pytest.raises(ValueError):
         targeted_distillation_keep([0.1, 0.2], [0.1])
+
+
+def test_best_finished_of_k_excludes_truncated_answers():
+    scores = [[0.9, 0.5, 0.1], [0.8, 0.7], [0.3]]
+    finished = [[False, True, True], [False, False], [True]]
+    assert best_of_k(scores) == [0, 0, 0]
+    assert best_finished_of_k(scores, finished) == [1, None, 0]
+
+
+def test_best_finished_of_k_can_penalise_instead_of_excluding():
+    scores = torch.tensor([[0.9, 0.5], [0.9, 0.7]])
+    finished = torch.tensor([[False, True], [False, True]])
+    assert best_finished_of_k(scores, finished, missing_eos_penalty=0.3) == [0, 1]
+    assert best_finished_of_k(scores, finished, missing_eos_penalty=0.0) == [0, 0]
+    with pytest.raises(ValueError):
+        best_finished_of_k(scores, [[True, True, True], [True, True]])
+
+
+def test_truncation_report_counts_truncated_samples():
+    report = truncation_report([[True, False, False], [False, False], [True]])
+    assert report == {"samples": 6.0, "truncated": 4.0, "truncated_share": 4 / 6,
+                      "prompts": 3.0, "prompts_all_truncated": 1.0}
+    assert truncation_report([])["truncated_share"] == 0.0

@@ -7,8 +7,10 @@ Row formats (JSONL, one object per line):
 - reward: ``{"prompt", "history", "chosen", "rejected", "strength"}``, optionally ``"system"``
   and the per-response safety labels ``"chosen_safe"``, ``"rejected_safe"`` (bool or null).
 
-Dialogue rows are formatted with :mod:`chat_format`, so the model sees exactly the Llama 2
-chat format at training and at generation time.
+Dialogue rows are formatted with :func:`chat_format.render_example`: the model's own chat
+template when its tokenizer has one, the Llama 2 format otherwise. Prompt and answer are
+tokenized separately and their ids concatenated, so the prompt's ids are exactly those
+generation starts from and no token straddles the prompt/answer boundary.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any, Literal
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from safety_assets.ml.chat_format import format_example
+from safety_assets.ml.chat_format import render_example
 from safety_assets.ml.losses import margins_for
 
 IGNORE_INDEX = -100  # the label value torch's cross-entropy (and transformers) skips
@@ -94,9 +96,12 @@ def truncate_keeping_answer(
     return prompt, answer[: max_length - len(prompt)]
 
 
-def _dialogue(row: Mapping[str, Any], answer_key: str) -> tuple[str, str]:
-    return format_example(
-        str(row["prompt"]), str(row[answer_key]), row.get("history"), row.get("system")
+def _dialogue(
+    tokenizer: PreTrainedTokenizerBase, row: Mapping[str, Any], answer_key: str
+) -> tuple[str, str]:
+    return render_example(
+        tokenizer, str(row["prompt"]), str(row[answer_key]), row.get("history"),
+        row.get("system"),
     )
 
 
@@ -105,7 +110,7 @@ def sft_examples(
 ) -> list[dict[str, list[int]]]:
     """``input_ids`` = prompt + answer; ``labels`` = -100 on the prompt, so the loss is on the
     answer only (section 3.1: "we zero-out the loss on tokens from the user prompt")."""
-    pairs = [_dialogue(row, "response") for row in rows]
+    pairs = [_dialogue(tokenizer, row, "response") for row in rows]
     prompts = _encode(tokenizer, [p for p, _ in pairs])
     answers = _encode(tokenizer, [a for _, a in pairs])
     examples = []
@@ -134,8 +139,8 @@ def pair_examples(
     table: Mapping[str, float],
 ) -> list[dict[str, Any]]:
     """Preference pairs: prompt + chosen, prompt + rejected, and the margin of the strength."""
-    chosen_pairs = [_dialogue(row, "chosen") for row in rows]
-    rejected_texts = [_dialogue(row, "rejected")[1] for row in rows]
+    chosen_pairs = [_dialogue(tokenizer, row, "chosen") for row in rows]
+    rejected_texts = [_dialogue(tokenizer, row, "rejected")[1] for row in rows]
     prompts = _encode(tokenizer, [p for p, _ in chosen_pairs])
     chosen = _encode(tokenizer, [a for _, a in chosen_pairs])
     rejected = _encode(tokenizer, rejected_texts)

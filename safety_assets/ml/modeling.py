@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -252,11 +253,14 @@ def save_atomically(
     model: torch.nn.Module,
     tokenizer: PreTrainedTokenizerBase | None,
     target: str | os.PathLike[str],
+    finalize: Callable[[Path], None] | None = None,
 ) -> Path:
     """``save_pretrained`` into a temporary folder beside ``target``, then rename it into place.
 
     A reader (or a Dagster asset check) therefore sees either no ``target`` or a complete one,
-    never a half-written checkpoint, even if the process dies while writing.
+    never a half-written checkpoint, even if the process dies while writing. ``finalize`` is
+    called on the temporary folder last, before the rename (e.g. to write a completion marker
+    that must only ever sit beside complete weights).
     """
     final = Path(target)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -265,6 +269,8 @@ def save_atomically(
         merged(model).save_pretrained(str(staging))
         if tokenizer is not None:
             tokenizer.save_pretrained(str(staging))
+        if finalize is not None:
+            finalize(staging)
         if final.exists():
             # rename() cannot replace a non-empty folder: move the old one aside first.
             retired = final.parent / f".{final.name}.old-{uuid.uuid4().hex[:8]}"

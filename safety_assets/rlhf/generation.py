@@ -6,24 +6,41 @@
   temperature/top-p sampling (no top-k), greedy when ``temperature == 0``; seeded.
 - :class:`VLLMBackend`: vLLM's ``LLM.generate`` with ``SamplingParams(n=...)``; needs the
   optional ``gpu`` extra (imported lazily, with a clear error when missing).
+- ``generate_with_status`` (both backends): the same answers as a :class:`Generation`, which
+  also says per answer whether it ended with EOS (``finished``) or was cut at
+  ``max_new_tokens``, and holds the new token ids.
 - :func:`score_responses`: the scalar outputs of a ``num_labels=1`` sequence-classification
-  reward model on (prompt, answer) pairs, RIGHT padded; :func:`probs` = sigmoid.
+  reward model on (prompt, answer) pairs, RIGHT padded; :func:`probs` = sigmoid. The input is
+  the prompt's ids (tokenized as generation tokenizes it) followed by the answer's ids, with
+  the closing EOS only on finished answers.
 
-Prompts are expected to be chat-formatted already
-(:func:`safety_assets.ml.chat_format.format_prompt`); when they begin with the tokenizer's BOS
-text the tokenizer is told not to add another one.
+Prompts are expected to be rendered already, with
+:func:`safety_assets.ml.chat_format.render_prompt` (the model's chat template, or the Llama 2
+format for tokenizers without one; ``backend.render_prompt`` does it with the backend's own
+tokenizer); a rendered prompt carries its own BOS, so the tokenizer is told not to add another.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from safety_assets.ml.chat_format import B_INST, BOS, EOS, format_example
+from safety_assets.ml.chat_format import (
+    B_INST,
+    BOS,
+    EOS,
+    completion_text,
+    format_example,
+    has_chat_template,
+    is_rendered,
+    render_prompt,
+)
 
 VLLM_MISSING = (
     "the vLLM backend needs the optional extra: pip install 'safety-assets[gpu]'"
@@ -47,6 +64,24 @@ class GenerationBackend(Protocol):
     ) -> list[list[str]]:
         """``n`` sampled answers for each prompt, in prompt order."""
         ...
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Answers with their status: ``texts[i][j]`` is sample ``j`` of prompt ``i``;
+    ``finished[i][j]`` is False when it stopped at ``max_new_tokens`` without EOS (a truncated
+    answer, which must not be scored as a complete one); ``token_ids[i][j]`` are its new
+    tokens, EOS excluded (empty for a backend that does not report them)."""
+
+    texts: list[list[str]]
+    finished: list[list[bool]]
+    token_ids: list[list[list[int]]]
+
+    @property
+    def truncated_share(self) -> float:
+        """Share of all samples that hit ``max_new_tokens`` without EOS (0 when none)."""
+        flags = [flag for row in self.finished for flag in row]
+        return (len(flags) - sum(flags)) / len(flags) if flags else 0.0
 
 
 # --------------------------------------------------------------------------- helpers
@@ -84,10 +119,11 @@ def pad_token_id(tokenizer: Any) -> int:
 
 
 def wants_special_tokens(tokenizer: Any, texts: Sequence[str]) -> bool:
-    """False when every text already starts with the BOS text (chat-formatted prompts carry
-    their own ``<s>``), so the tokenizer must not add another."""
+    """False when every text already starts with the BOS text or is a rendered chat prompt
+    (those carry their own ``<s>`` / ``<|im_start|>``), so the tokenizer must not add another."""
     bos = getattr(tokenizer, "bos_token", None) or BOS
-    return not all(t.startswith(bos) for t in texts)
+    templated = has_chat_template(tokenizer)
+    return not all(t.startswith(bos) or (templated and is_rendered(tokenizer, t)) for t in texts)
 
 
 def encode(
@@ -137,6 +173,17 @@ def truncate_at_eos(
     return out
 
 
+def split_finished(
+    new_tokens: torch.Tensor, eos_ids: Sequence[int]
+) -> tuple[list[list[int]], list[bool]]:
+    """(each row up to its first EOS, EOS dropped; whether the row had an EOS at all). A row
+    without EOS ran into ``max_new_tokens``: it is unfinished."""
+    eos = set(int(e) for e in eos_ids)
+    rows = truncate_at_eos(new_tokens, eos_ids, keep_eos=True)
+    finished = [bool(row) and row[-1] in eos for row in rows]
+    return [row[:-1] if done else row for row, done in zip(rows, finished, strict=True)], finished
+
+
 def eos_ids_of(model: Any, tokenizer: Any) -> list[int]:
     ids: list[int] = []
     for source in (getattr(model, "generation_config", None), getattr(model, "config", None)):
@@ -159,20 +206,27 @@ def sample_ids(
     top_p: float,
     pad_id: int,
     eos_ids: Sequence[int],
+    share_prompt: bool = False,
 ) -> torch.Tensor:
     """Generated ids only, shape ``(batch * n, <= max_new_tokens)``; row ``i * n + j`` is sample
     ``j`` of prompt ``i``. Inputs must be left padded and on the model's device. Greedy decoding
-    (temperature 0) is run once per prompt and repeated ``n`` times."""
+    (temperature 0) is run once per prompt and repeated ``n`` times.
+
+    ``share_prompt`` (sampling with ``n > 1``): run each prompt through the model once and
+    copy its KV cache ``n`` times, instead of letting ``generate`` process ``n`` copies of the
+    prompt. Same distribution, fewer prompt FLOPs; the random draws differ from the plain
+    route, so a seed gives other (equally valid) samples."""
     from transformers import GenerationConfig
 
     greedy = temperature <= 0
+    shared = share_prompt and not greedy and n > 1 and input_ids.shape[1] > 1
     config = GenerationConfig(
         max_new_tokens=max_new_tokens,
         do_sample=not greedy,
         temperature=None if greedy else float(temperature),
         top_p=None if greedy else float(top_p),
         top_k=None if greedy else 0,
-        num_return_sequences=1 if greedy else n,
+        num_return_sequences=1 if greedy or shared else n,
         # unset fields are filled from the checkpoint's generation_config: pin the ones that
         # would change plain temperature/top-p sampling
         repetition_penalty=1.0,
@@ -181,14 +235,42 @@ def sample_ids(
         eos_token_id=list(eos_ids) or None,
         use_cache=True,
     )
+    extra: dict[str, Any] = {}
     with torch.no_grad():
+        if shared:
+            extra["cache"] = _shared_prompt_cache(model, input_ids, attention_mask, n)
+            input_ids = input_ids.repeat_interleave(n, dim=0)
+            attention_mask = attention_mask.repeat_interleave(n, dim=0)
         out = model.generate(
-            input_ids=input_ids, attention_mask=attention_mask, generation_config=config
+            input_ids=input_ids, attention_mask=attention_mask, generation_config=config,
+            **extra,
         )
     new = out[:, input_ids.shape[1]:]
     if greedy and n > 1:
         new = new.repeat_interleave(n, dim=0)
     return new
+
+
+def _shared_prompt_cache(
+    model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, n: int
+) -> Any:
+    """The KV cache of every prompt but its last token, computed once and repeated ``n``
+    times along the batch. ``generate`` then starts from the last prompt token, exactly as it
+    would after processing the whole prompt itself (it reads the cache length)."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=model.config)
+    prefix_mask = attention_mask[:, :-1]
+    # generate's own position ids for left-padded prompts: count real tokens only
+    positions = (prefix_mask.long().cumsum(-1) - 1).clamp(min=0)
+    kwargs: dict[str, Any] = {}
+    with contextlib.suppress(TypeError, ValueError):
+        if "logits_to_keep" in inspect.signature(model.forward).parameters:
+            kwargs["logits_to_keep"] = 1  # the prefix's logits are never read
+    model(input_ids=input_ids[:, :-1], attention_mask=prefix_mask, position_ids=positions,
+          cache=cache, use_cache=True, **kwargs)
+    cache.batch_repeat_interleave(n)
+    return cache
 
 
 # --------------------------------------------------------------------------- backends
@@ -202,6 +284,8 @@ class HFBackend:
     number of prompts per ``generate`` call (each expanded to ``n`` sequences). Prompts are
     sorted by length before batching (less padding) and answers returned in prompt order. Each
     batch is seeded with ``seed + batch_index``, so a call is reproducible for a given seed.
+    ``share_prompt_cache``: compute each prompt once for its ``n`` samples (see
+    :func:`sample_ids`); faster for ``n > 1``, but other samples for the same seed.
     """
 
     def __init__(
@@ -214,6 +298,7 @@ class HFBackend:
         add_special_tokens: bool | None = None,
         max_prompt_tokens: int | None = None,
         sort_by_length: bool = True,
+        share_prompt_cache: bool = False,
     ) -> None:
         if isinstance(model, str | Path):
             from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -236,7 +321,14 @@ class HFBackend:
         self.add_special_tokens = add_special_tokens
         self.max_prompt_tokens = max_prompt_tokens
         self.sort_by_length = sort_by_length
+        self.share_prompt_cache = share_prompt_cache
         self.model.eval()
+
+    def render_prompt(
+        self, text: str, history: Any = None, system: str | None = None
+    ) -> str:
+        """``text`` (with earlier turns and a system prompt) in this model's chat format."""
+        return render_prompt(self.tokenizer, text, history, system)
 
     def generate(
         self,
@@ -247,17 +339,32 @@ class HFBackend:
         top_p: float = 1.0,
         seed: int | None = 0,
     ) -> list[list[str]]:
+        return self.generate_with_status(
+            prompts, n, max_new_tokens, temperature, top_p, seed).texts
+
+    def generate_with_status(
+        self,
+        prompts: list[str],
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        seed: int | None = 0,
+    ) -> Generation:
+        """:meth:`generate`'s answers, with per answer whether it ended with EOS."""
         if n < 1:
             raise ValueError("n must be at least 1")
         if not prompts:
-            return []
+            return Generation([], [], [])
         ids = encode(self.tokenizer, prompts, self.add_special_tokens, self.max_prompt_tokens)
         order = list(range(len(ids)))
         if self.sort_by_length:
             order.sort(key=lambda i: len(ids[i]))
         pad_id = pad_token_id(self.tokenizer)
         eos = eos_ids_of(self.model, self.tokenizer)
-        answers: list[list[str]] = [[] for _ in prompts]
+        texts: list[list[str]] = [[] for _ in prompts]
+        finished: list[list[bool]] = [[] for _ in prompts]
+        token_ids: list[list[list[int]]] = [[] for _ in prompts]
         for b, start in enumerate(range(0, len(order), self.batch_size)):
             chunk = order[start:start + self.batch_size]
             input_ids, attention_mask = pad_batch([ids[i] for i in chunk], pad_id, "left")
@@ -267,12 +374,16 @@ class HFBackend:
                     input_ids.to(self.device),
                     attention_mask.to(self.device),
                     n, max_new_tokens, temperature, top_p, pad_id, eos,
+                    share_prompt=self.share_prompt_cache,
                 )
-            rows = truncate_at_eos(new.cpu(), eos, keep_eos=False)
-            texts = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
+            rows, done = split_finished(new.cpu(), eos)
+            decoded = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
             for j, prompt_index in enumerate(chunk):
-                answers[prompt_index] = [t.strip() for t in texts[j * n:(j + 1) * n]]
-        return answers
+                part = slice(j * n, (j + 1) * n)
+                texts[prompt_index] = [t.strip() for t in decoded[part]]
+                finished[prompt_index] = done[part]
+                token_ids[prompt_index] = rows[part]
+        return Generation(texts, finished, token_ids)
 
 
 class VLLMBackend:
@@ -307,6 +418,12 @@ class VLLMBackend:
         )
         self.tokenizer = self.llm.get_tokenizer()
 
+    def render_prompt(
+        self, text: str, history: Any = None, system: str | None = None
+    ) -> str:
+        """``text`` (with earlier turns and a system prompt) in this model's chat format."""
+        return render_prompt(self.tokenizer, text, history, system)
+
     def generate(
         self,
         prompts: list[str],
@@ -316,8 +433,22 @@ class VLLMBackend:
         top_p: float = 1.0,
         seed: int | None = 0,
     ) -> list[list[str]]:
+        return self.generate_with_status(
+            prompts, n, max_new_tokens, temperature, top_p, seed).texts
+
+    def generate_with_status(
+        self,
+        prompts: list[str],
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        seed: int | None = 0,
+    ) -> Generation:
+        """:meth:`generate`'s answers; ``finished`` is vLLM's ``finish_reason == "stop"``
+        (EOS or a stop token) as opposed to ``"length"`` (cut at ``max_new_tokens``)."""
         if not prompts:
-            return []
+            return Generation([], [], [])
         greedy = temperature <= 0
         params = self._vllm.SamplingParams(
             n=n,
@@ -330,7 +461,20 @@ class VLLMBackend:
         ids = encode(self.tokenizer, prompts, self.add_special_tokens)
         requests = [{"prompt_token_ids": row} for row in ids]
         outputs = self.llm.generate(requests, params, use_tqdm=False)
-        return [[c.text.strip() for c in out.outputs] for out in outputs]
+        finished = [[c.finish_reason == "stop" for c in out.outputs] for out in outputs]
+        eos = set(_as_list(getattr(self.tokenizer, "eos_token_id", None)))
+        token_ids = [
+            [[t for t in c.token_ids if t not in eos] for c in out.outputs] for out in outputs
+        ]
+        return Generation(
+            [[c.text.strip() for c in out.outputs] for out in outputs], finished, token_ids
+        )
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    return [int(value)] if isinstance(value, int) else [int(v) for v in value]
 
 
 def vllm_available() -> bool:
@@ -371,6 +515,34 @@ def rm_text(prompt: str, response: str) -> str:
     return user_prompt + completion
 
 
+def rm_input_ids(
+    tokenizer: Any,
+    prompts: Sequence[str],
+    responses: Sequence[str],
+    finished: Sequence[bool] | None = None,
+    add_special_tokens: bool | None = None,
+    max_length: int | None = None,
+) -> list[list[int]]:
+    """The ids a reward model reads for each (prompt, answer): the prompt's ids exactly as
+    generation tokenizes the rendered prompt, then the answer's ids as
+    :func:`~safety_assets.ml.chat_format.render_example` writes it for training (closing EOS
+    included only where ``finished``; all finished when ``finished`` is None). Nothing is
+    re-tokenized across the boundary. A bare user message is rendered first. Longer than
+    ``max_length``: the last tokens are kept (the answer)."""
+    flags = [True] * len(prompts) if finished is None else [bool(f) for f in finished]
+    if not (len(prompts) == len(responses) == len(flags)):
+        raise ValueError(
+            f"{len(prompts)} prompts, {len(responses)} responses, {len(flags)} finished flags")
+    if not prompts:
+        return []
+    rendered = [p if is_rendered(tokenizer, p) else render_prompt(tokenizer, p) for p in prompts]
+    prompt_ids = encode(tokenizer, rendered, add_special_tokens)
+    completions = [completion_text(tokenizer, r, f) for r, f in zip(responses, flags, strict=True)]
+    answer_ids = tokenizer(completions, add_special_tokens=False)["input_ids"]
+    ids = [list(p) + list(a) for p, a in zip(prompt_ids, answer_ids, strict=True)]
+    return [row[-max_length:] for row in ids] if max_length is not None else ids
+
+
 def score_responses(
     reward_model: Any,
     tokenizer: Any,
@@ -379,15 +551,19 @@ def score_responses(
     batch_size: int = 16,
     device: str | torch.device | None = None,
     max_length: int | None = None,
-    format_fn: Callable[[str, str], str] = rm_text,
+    format_fn: Callable[[str, str], str] | None = None,
     add_special_tokens: bool | None = None,
+    finished: Sequence[bool] | None = None,
 ) -> torch.Tensor:
     """Scalar reward-model outputs (float32, CPU, shape ``(N,)``) for N (prompt, answer) pairs.
 
     Works with any ``AutoModelForSequenceClassification``-style model with ``num_labels=1``
-    (it reads the last non-pad token). Texts are right padded with the tokenizer's pad id (EOS
-    when it has none), which is written into the model config when missing; texts longer than
-    ``max_length`` keep their last tokens (the answer). Use :func:`probs` for R_s / R_h.
+    (it reads the last non-pad token). The inputs are :func:`rm_input_ids` (``finished``: which
+    answers ended with EOS; an unfinished one is scored without its closing EOS); texts are
+    right padded with the tokenizer's pad id (EOS when it has none), which is written into the
+    model config when missing; texts longer than ``max_length`` keep their last tokens (the
+    answer). ``format_fn(prompt, answer) -> text`` (e.g. :func:`rm_text`) is the older route
+    that tokenizes one joined string. Use :func:`probs` for R_s / R_h.
     """
     if len(prompts) != len(responses):
         raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
@@ -400,8 +576,14 @@ def score_responses(
     if device is not None:
         reward_model.to(device)
     dev = _device_of(reward_model)
-    texts = [format_fn(p, r) for p, r in zip(prompts, responses, strict=True)]
-    ids = encode(tokenizer, texts, add_special_tokens, max_length)
+    if format_fn is not None:
+        if finished is not None:
+            raise ValueError("finished flags need the token route: leave format_fn unset")
+        texts = [format_fn(p, r) for p, r in zip(prompts, responses, strict=True)]
+        ids = encode(tokenizer, texts, add_special_tokens, max_length)
+    else:
+        ids = rm_input_ids(tokenizer, prompts, responses, finished, add_special_tokens,
+                           max_length)
     was_training = reward_model.training
     reward_model.eval()
     scores: list[torch.Tensor] = []
@@ -419,34 +601,60 @@ __all__ = [
     "BACKENDS",
     "VLLM_MISSING",
     "BackendUnavailableError",
+    "Generation",
     "GenerationBackend",
     "HFBackend",
+    "RewardScorer",
     "VLLMBackend",
     "encode",
     "make_backend",
     "pad_batch",
     "probs",
+    "reward_model_scorer",
+    "rm_input_ids",
     "rm_text",
     "sample_ids",
     "score_responses",
     "seeded",
+    "split_finished",
     "truncate_at_eos",
     "vllm_available",
 ]
 
 
+class RewardScorer:
+    """A loaded reward model and its tokenizer: ``scorer(prompts, responses, finished=None)``
+    gives the RM's scalar outputs (:func:`probs` turns them into R in (0, 1)).
+    :meth:`render_prompt` renders a prompt in the RM's own chat format."""
+
+    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 16) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.batch_size = batch_size
+
+    def render_prompt(
+        self, text: str, history: Any = None, system: str | None = None
+    ) -> str:
+        return render_prompt(self.tokenizer, text, history, system)
+
+    def __call__(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        finished: Sequence[bool] | None = None,
+    ) -> torch.Tensor:
+        return score_responses(self.model, self.tokenizer, prompts, responses,
+                               batch_size=self.batch_size, finished=finished)
+
+
 def reward_model_scorer(
     path: str | Path, device: str | torch.device | None = "cpu", batch_size: int = 16
-) -> Callable[[Sequence[str], Sequence[str]], torch.Tensor]:
-    """Load a saved reward model and its tokenizer once; the returned function gives the RM's
-    scalar outputs for (prompt, response) pairs (:func:`probs` turns them into R in (0, 1))."""
+) -> RewardScorer:
+    """Load a saved reward model and its tokenizer once, as a :class:`RewardScorer` (called
+    like before: ``scorer(prompts, responses)``; ``finished=`` marks truncated answers)."""
     from safety_assets.ml.modeling import load_reward_model
     from safety_assets.ml.tokenizer import load_tokenizer
 
     model = load_reward_model(path, device=device).eval()
     tokenizer = load_tokenizer(path, padding_side="right")
-
-    def score(prompts: Sequence[str], responses: Sequence[str]) -> torch.Tensor:
-        return score_responses(model, tokenizer, prompts, responses, batch_size=batch_size)
-
-    return score
+    return RewardScorer(model, tokenizer, batch_size)

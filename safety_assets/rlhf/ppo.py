@@ -10,7 +10,9 @@ Pieces (each a small function, the pure ones unit-tested):
   user's ``reward_fn(prompts, responses)``; the score is whitened over the batch (the paper's
   WHITEN(LOGIT(R_c)) when ``reward_fn`` returns LOGIT(R_c)), the per-token KL penalty
   ``-beta * (log pi - log pi_0)`` is added at every token and the score at the last one
-  (:func:`~safety_assets.rlhf.reward_rules.token_rewards`).
+  (:func:`~safety_assets.rlhf.reward_rules.token_rewards`). A rollout that hit
+  ``max_new_tokens`` without EOS is unfinished: ``reward_fn`` is told so (``finished=``) when it
+  accepts it, ``missing_eos_penalty`` lowers its score, and ``truncated_share`` is reported.
 - advantages: :func:`compute_gae` (gamma 1, lambda 0.95), whitened over the batch.
 - update: clipped policy loss (:func:`clipped_policy_loss`) and clipped value loss
   (:func:`clipped_value_loss`); one AdamW step per mini-batch, gradient clipping.
@@ -43,7 +45,15 @@ from .generation import (
     seeded,
     truncate_at_eos,
 )
-from .reward_rules import KL_BETA, RewardOutput, kl_penalty, token_rewards, whiten
+from .reward_rules import (
+    KL_BETA,
+    RewardOutput,
+    apply_missing_eos_penalty,
+    call_scorer,
+    kl_penalty,
+    token_rewards,
+    whiten,
+)
 
 # --------------------------------------------------------------------------- config
 
@@ -81,6 +91,10 @@ class PPOConfig:
     forward_batch_size: int = 16  # sequences per no-grad scoring forward
     device: str | None = None  # None: where the policy already is
     gradient_checkpointing: bool = False
+    # Subtracted from the score of a rollout that hit max_new_tokens without EOS (TRL's knob):
+    # otherwise a truncated answer is rewarded like a finished one and the policy can learn to
+    # ramble. None: no penalty.
+    missing_eos_penalty: float | None = None
 
     def __post_init__(self) -> None:
         if self.batch_size % self.mini_batch_size:
@@ -261,8 +275,17 @@ class Rollout:
     values: torch.Tensor
     entropy: torch.Tensor  # (B, T)
     raw: torch.Tensor  # (B,)
-    score: torch.Tensor  # (B,) before whitening
+    score: torch.Tensor  # (B,) before whitening, missing_eos_penalty applied
     metrics: dict[str, float] = field(default_factory=dict)
+    finished: torch.Tensor | None = None  # (B,) bool: the response ended with EOS
+
+
+def truncated_share(finished: torch.Tensor | Sequence[bool] | None) -> float:
+    """Share of rollouts without EOS (cut at ``max_new_tokens``); 0 when there are none."""
+    if finished is None:
+        return 0.0
+    flags = torch.as_tensor(finished, dtype=torch.bool).flatten()
+    return float((~flags).float().mean()) if flags.numel() else 0.0
 
 
 def _positions(attention_mask: torch.Tensor) -> torch.Tensor:
@@ -353,7 +376,7 @@ def collect_rollout(
     tokenizer: Any,
     prompts: list[str],
     prompt_ids: list[list[int]],
-    reward_fn: Callable[[list[str], list[str]], Any],
+    reward_fn: Callable[..., Any],
     config: PPOConfig,
     iteration: int,
     device: torch.device,
@@ -361,6 +384,7 @@ def collect_rollout(
     pad_id = pad_token_id(tokenizer)
     eos = eos_ids_of(policy, tokenizer)
     responses_ids: list[list[int]] = []
+    finished: list[bool] = []
     gbs = config.generation_batch_size
     for chunk_index, start in enumerate(range(0, len(prompt_ids), gbs)):
         ids, mask = pad_batch(prompt_ids[start:start + gbs], pad_id, "left")
@@ -371,12 +395,16 @@ def collect_rollout(
                 config.temperature, config.top_p, pad_id, eos,
             )
         rows = truncate_at_eos(new.cpu(), eos, keep_eos=True)
+        finished.extend(bool(row) and row[-1] in eos for row in rows)
         # a response needs at least one token to be scored and trained on
         responses_ids.extend(row if row else [eos[0] if eos else pad_id] for row in rows)
     responses = [
         t.strip() for t in tokenizer.batch_decode(responses_ids, skip_special_tokens=True)
     ]
-    score, raw, metrics = _unwrap_reward(reward_fn(prompts, responses), len(prompts))
+    score, raw, metrics = _unwrap_reward(
+        call_scorer(reward_fn, prompts, responses, finished), len(prompts))
+    done = torch.tensor(finished, dtype=torch.bool)
+    score = apply_missing_eos_penalty(score, done, config.missing_eos_penalty)
 
     prompt_width = max(len(r) for r in prompt_ids)
     resp_width = max(len(r) for r in responses_ids)
@@ -420,6 +448,7 @@ def collect_rollout(
         raw=raw,
         score=score,
         metrics=metrics,
+        finished=done,
     )
 
 
@@ -449,7 +478,7 @@ def train_ppo(
     policy: Any,
     tokenizer: Any,
     prompts: Sequence[str],
-    reward_fn: Callable[[list[str], list[str]], Any],
+    reward_fn: Callable[..., Any],
     config: PPOConfig | None = None,
     progress: Callable[[int, dict[str, float]], None] | None = None,
     ref_policy: Any | None = None,
@@ -471,8 +500,11 @@ def train_ppo(
     ``total_reward`` (mean per-sequence sum of token rewards, KL penalty included), ``kl`` (mean
     per-sequence KL estimate to the reference, nats), ``entropy`` (mean per token),
     ``policy_loss``, ``value_loss``, ``clip_fraction``, ``value_clip_fraction``, ``approx_kl``
-    (between the rollout and updated policy), ``response_length``, ``seconds``, plus the
-    reward function's metrics.
+    (between the rollout and updated policy), ``response_length``, ``truncated_share`` (share
+    of rollouts that hit ``max_new_tokens`` without EOS; their score is lowered by
+    ``missing_eos_penalty`` when set), ``seconds``, plus the reward function's metrics.
+    ``reward_fn`` may take ``finished=`` (one bool per response: it ended with EOS) to score
+    truncated answers as such.
     """
     cfg = config or PPOConfig()
     if not prompts:
@@ -588,6 +620,7 @@ def train_ppo(
             "kl": float(kl.sum(-1).mean()),
             "entropy": float(masked_mean(rollout.entropy, mask)),
             "response_length": float(lengths.mean()),
+            "truncated_share": truncated_share(rollout.finished),
             **{k: v / max(steps, 1) for k, v in sums.items()},
             "seconds": time.perf_counter() - started,
         }

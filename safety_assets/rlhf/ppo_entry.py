@@ -3,6 +3,9 @@ Pipes (``python -m safety_assets.rlhf.ppo_entry --spec spec.json``).
 
 The spec names the initial policy, both reward models, the prompts (with their adversarial
 flag) and the PPO settings; the reward is the paper's piecewise rule (section 3.2.3).
+A prompt entry is either ``{"prompt": rendered text, "adversarial"}`` or ``{"text", "history"?,
+"system"?, "adversarial"}``; the latter is rendered here in the policy's own chat format
+(:func:`~safety_assets.ml.chat_format.render_prompt`).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def launch_settings(launch: dict[str, Any]) -> tuple[str, Any]:
 def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     import torch
 
+    from safety_assets.ml.chat_format import render_prompt
     from safety_assets.ml.modeling import load_causal_lm
     from safety_assets.ml.tokenizer import load_tokenizer
     from safety_assets.rlhf.generation import probs, reward_model_scorer
@@ -74,10 +78,22 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
 
     def scorer(name: str):
         score = reward_model_scorer(spec[f"{name}_rm"], device=device, batch_size=32)
-        return lambda prompts, responses: probs(score(prompts, responses))
 
-    prompts = [p["prompt"] for p in spec["prompts"]]
-    adversarial = {p["prompt"]: bool(p["adversarial"]) for p in spec["prompts"]}
+        def scored(prompts: list[str], responses: list[str],
+                   finished: Sequence[bool] | None = None) -> torch.Tensor:
+            # finished: truncated rollouts are scored without their closing EOS
+            return probs(score(prompts, responses, finished=finished))
+
+        return scored
+
+    def prompt_of(entry: dict[str, Any]) -> str:
+        if "prompt" in entry:
+            return str(entry["prompt"])
+        return render_prompt(tokenizer, entry["text"], entry.get("history"), entry.get("system"))
+
+    prompts = [prompt_of(p) for p in spec["prompts"]]
+    adversarial = {prompt: bool(p["adversarial"])
+                   for prompt, p in zip(prompts, spec["prompts"], strict=True)}
     reward_fn = make_combined_reward_fn(scorer("safety"), scorer("helpfulness"), adversarial,
                                         threshold=spec["safety_threshold"])
     config = PPOConfig(**{**spec["config"], "device": device})
@@ -86,6 +102,7 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     def progress(iteration: int, stats: dict[str, Any]) -> None:
         log(f"iteration {iteration + 1}/{config.iterations} reward {stats['raw_reward']:.4f} "
             f"kl {stats['kl']:.4f} entropy {stats['entropy']:.3f} "
+            f"truncated {stats['truncated_share']:.0%} "
             f"elapsed {time.time() - started:.0f}s")
 
     with autocast:
@@ -108,6 +125,7 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
         "kl_last": sum(s["kl"] for s in tail) / len(tail),
         "kl_max": max(s["kl"] for s in stats),
         "entropy_last": sum(s["entropy"] for s in tail) / len(tail),
+        "truncated_share_last": sum(s["truncated_share"] for s in tail) / len(tail),
         "wall_time_s": time.time() - started,
         "num_parameters": sum(p.numel() for p in result.policy.parameters()),
         "model_dir": str(out),

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from safety_assets.ml.chat_format import format_prompt
+from safety_assets.ml.chat_format import render_prompt
 from safety_assets.taxonomy import (
     BENIGN,
     RISK_CATEGORY_NAMES,
@@ -160,8 +161,11 @@ def distillation_prompt(
     history: str | Sequence[Sequence[str]] | None = None,
     use_templates: bool = True,
     variant: int = 0,
+    tokenizer: Any = None,
 ) -> str:
     """The chat-formatted prompt with the safety preprompt as its system prompt: generate the
-    context-distilled answer from this, then train on ``format_example(user, answer, history)``
-    (no system prompt)."""
-    return format_prompt(user, history, system=preprompt_for(risk_category, use_templates, variant))
+    context-distilled answer from this, then train on ``render_example(tokenizer, user,
+    answer, history)`` (no system prompt). ``tokenizer``: render in that model's own chat
+    template (the Llama 2 format when it has none, or when None)."""
+    system = preprompt_for(risk_category, use_templates, variant)
+    return render_prompt(tokenizer, user, history, system=system)

@@ -16,6 +16,7 @@ Every function accepts torch tensors, numpy arrays, lists or scalars and returns
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,25 +205,67 @@ class RewardOutput:
 Scorer = Callable[[list[str], list[str]], torch.Tensor]
 
 
+def apply_missing_eos_penalty(
+    score: TensorLike, finished: TensorLike, penalty: float | None
+) -> torch.Tensor:
+    """``score`` with ``penalty`` subtracted where the answer did not end with EOS (it ran
+    into ``max_new_tokens``), as TRL's ``missing_eos_penalty``; ``None`` leaves it unchanged.
+    Finished answers keep their score exactly."""
+    out = as_tensor(score).clone()
+    if penalty is None:
+        return out
+    done = _as_bool(finished, out)
+    if done.shape != out.shape:
+        raise ValueError(f"{tuple(done.shape)} finished flags for {tuple(out.shape)} scores")
+    return torch.where(done, out, out - float(penalty))
+
+
+def accepts_finished(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` takes a ``finished=`` keyword (which answers ended with EOS): scorers
+    and reward functions written before it existed still get ``(prompts, responses)``."""
+    try:
+        parameters = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "finished" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
+def call_scorer(
+    fn: Callable[..., Any],
+    prompts: list[str],
+    responses: list[str],
+    finished: Sequence[bool] | None = None,
+) -> Any:
+    """``fn(prompts, responses)``, with ``finished=`` passed on when given and accepted."""
+    if finished is not None and accepts_finished(fn):
+        return fn(prompts, responses, finished=finished)
+    return fn(prompts, responses)
+
+
 def make_combined_reward_fn(
     safety_scorer: Scorer,
     helpful_scorer: Scorer,
     is_adversarial: Callable[[str], bool] | Mapping[str, bool],
     threshold: float = SAFETY_THRESHOLD,
     eps: float = LOGIT_EPS,
-) -> Callable[[list[str], list[str]], RewardOutput]:
+) -> Callable[..., RewardOutput]:
     """A PPO ``reward_fn`` for the piecewise rule.
 
     ``safety_scorer`` and ``helpful_scorer`` map (prompts, responses) to probabilities, e.g.
     ``lambda p, r: probs(score_responses(rm, tok, p, r))``. ``is_adversarial`` tells IS_SAFETY(p)
     for a prompt (callable or prompt -> bool mapping). The returned score is LOGIT(R_c); PPO
     whitens it over the batch, giving WHITEN(LOGIT(R_c)), and subtracts the KL penalty.
+    The returned function takes ``finished=`` (which answers ended with EOS) and passes it on to
+    scorers that accept it (:class:`~safety_assets.rlhf.generation.RewardScorer` does).
     """
     lookup = is_adversarial.__getitem__ if isinstance(is_adversarial, Mapping) else is_adversarial
 
-    def reward_fn(prompts: list[str], responses: list[str]) -> RewardOutput:
-        rs = as_tensor(safety_scorer(prompts, responses)).flatten().cpu()
-        rh = as_tensor(helpful_scorer(prompts, responses)).flatten().cpu()
+    def reward_fn(
+        prompts: list[str], responses: list[str], finished: Sequence[bool] | None = None
+    ) -> RewardOutput:
+        rs = as_tensor(call_scorer(safety_scorer, prompts, responses, finished)).flatten().cpu()
+        rh = as_tensor(call_scorer(helpful_scorer, prompts, responses, finished)).flatten().cpu()
         adversarial = torch.tensor([bool(lookup(p)) for p in prompts], dtype=torch.bool)
         rc = combined_reward(rs, rh, adversarial, threshold)
         safety_used = uses_safety_reward(rs, adversarial, threshold)

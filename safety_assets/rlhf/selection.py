@@ -6,6 +6,8 @@
   grows, averaged over prompts (the paper's Figure 7: the potential gain of rejection sampling).
 - :func:`targeted_distillation_keep`: keep a context-distilled answer only where the safety RM
   scores it above the answer made without the preprompt (section 4.2.4).
+- :func:`best_finished_of_k`: best-of-K that excludes (or penalises) answers cut at
+  ``max_new_tokens`` without EOS; :func:`truncation_report`: how many samples were cut.
 """
 
 from __future__ import annotations
@@ -121,3 +123,58 @@ def targeted_distillation_keep(
     if with_p.shape != without.shape:
         raise ValueError(f"score shapes differ: {tuple(with_p.shape)} vs {tuple(without.shape)}")
     return with_p > without + margin
+
+
+FinishedPerPrompt = torch.Tensor | np.ndarray | Sequence[Sequence[bool]]
+
+
+def _flag_rows(finished: FinishedPerPrompt) -> list[np.ndarray]:
+    if isinstance(finished, torch.Tensor):
+        finished = finished.detach().cpu().numpy()
+    return [np.asarray(list(row), dtype=bool) for row in finished]
+
+
+def best_finished_of_k(
+    scores: ScoresPerPrompt,
+    finished: FinishedPerPrompt,
+    missing_eos_penalty: float | None = None,
+) -> list[int | None]:
+    """Best-of-K that does not let a truncated answer (no EOS) win as if it were complete.
+
+    ``missing_eos_penalty=None``: unfinished answers are excluded; a prompt with no finished
+    answer gets ``None`` (drop it from the fine-tuning set). A number: it is subtracted from the
+    unfinished answers' scores, which then compete with the others (every prompt gets an
+    index). Ties and NaN as in :func:`best_of_k`.
+    """
+    rows, flags = _rows(scores), _flag_rows(finished)
+    if len(rows) != len(flags):
+        raise ValueError(f"{len(rows)} rows of scores but {len(flags)} rows of finished flags")
+    picks: list[int | None] = []
+    for i, (row, done) in enumerate(zip(rows, flags, strict=True)):
+        if row.shape != done.shape:
+            raise ValueError(f"prompt {i}: {row.size} scores but {done.size} finished flags")
+        if missing_eos_penalty is None:
+            if not done.any():
+                picks.append(None)
+                continue
+            row = np.where(done, row, np.nan)
+        else:
+            row = np.where(done, row, row - float(missing_eos_penalty))
+        picks.append(best_of_k([row])[0])
+    return picks
+
+
+def truncation_report(finished: FinishedPerPrompt) -> dict[str, float]:
+    """How many samples ran into ``max_new_tokens`` without EOS: ``samples``, ``truncated``,
+    ``truncated_share``, and ``prompts_all_truncated`` (prompts none of whose samples
+    finished; rejection sampling with exclusion drops them)."""
+    flags = _flag_rows(finished)
+    samples = sum(int(row.size) for row in flags)
+    truncated = sum(int((~row).sum()) for row in flags)
+    return {
+        "samples": float(samples),
+        "truncated": float(truncated),
+        "truncated_share": truncated / samples if samples else 0.0,
+        "prompts": float(len(flags)),
+        "prompts_all_truncated": float(sum(1 for row in flags if row.size and not row.any())),
+    }

@@ -1,0 +1,77 @@
+"""A few LoRA steps of SFT and of reward modelling on the real SmolLM2 through the trainer
+(``profile="local"``, ``init_from`` the imported folder): the checkpoints save and reload."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ml_synthetic
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from safety_assets.ml.chat_format import render_prompt
+from safety_assets.ml.data import write_jsonl
+from safety_assets.ml.modeling import load_causal_lm
+from safety_assets.ml.tokenizer import load_tokenizer
+from safety_assets.ml.trainer import TrainSpec, train
+from safety_assets.rlhf.generation import reward_model_scorer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread() -> Iterator[None]:
+    # Overrides the folder's one-thread setting: a 135M-parameter model wants both cores.
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def _spec(task: str, smollm2_dir: Path, tmp_path: Path, rows: list[dict[str, Any]]
+          ) -> TrainSpec:
+    data = tmp_path / f"{task}.jsonl"
+    # A short system prompt instead of SmolLM2's default one: half the tokens per step (the
+    # test machine's two cores are shared).
+    write_jsonl([dict(row, system="Be brief.") for row in rows], data)
+    return TrainSpec(
+        task=task, output_dir=str(tmp_path / task), tokenizer=str(smollm2_dir),
+        train_data=str(data), init_from=str(smollm2_dir), profile="local", max_steps=2,
+        batch_size=1, max_length=128, lora_r=8, save_every=0, log_every=1,
+        keep_state=False,  # the optimiser state of 135M parameters is not what is tested
+    )
+
+
+def _base_weights(smollm2_dir: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(smollm2_dir / "model.safetensors"))
+
+
+def test_lora_sft_on_smollm2_saves_a_merged_checkpoint_that_reloads(smollm2_dir, tmp_path):
+    metrics = train(_spec("sft", smollm2_dir, tmp_path, ml_synthetic.sft_rows(4, seed=7)))
+    assert metrics["steps"] == 2 and all(r["loss"] == r["loss"] for r in metrics["losses"])
+    assert 0 < metrics["trainable_parameters"] < metrics["num_parameters"] / 50
+    folder = Path(metrics["model_dir"])
+    model = load_causal_lm(folder, device="cpu")
+    base = _base_weights(smollm2_dir)
+    name = "model.layers.0.self_attn.q_proj.weight"
+    assert not torch.equal(model.state_dict()[name], base[name])  # the adapters were merged
+    assert torch.equal(model.state_dict()["model.layers.0.mlp.up_proj.weight"],
+                       base["model.layers.0.mlp.up_proj.weight"])  # not a LoRA target
+    tokenizer = load_tokenizer(folder)  # saved beside the weights, chat template included
+    assert render_prompt(tokenizer, "Hi").endswith("<|im_start|>assistant\n")
+
+
+def test_lora_reward_model_on_smollm2_saves_a_checkpoint_that_reloads(smollm2_dir, tmp_path):
+    metrics = train(_spec("reward", smollm2_dir, tmp_path, ml_synthetic.reward_rows(4, seed=9)))
+    assert metrics["steps"] == 2 and "accuracy" in metrics["losses"][-1]
+    scorer = reward_model_scorer(metrics["model_dir"])
+    config = scorer.model.config
+    assert config.num_labels == 1 and config.pad_token_id != config.eos_token_id
+    prompts = [scorer.render_prompt("How do I pick a lock?")] * 2
+    scores = scorer(prompts, ["Sorry, I cannot help.", "Sorry, I cannot help."],
+                    finished=[True, False])
+    assert torch.isfinite(scores).all()
+    assert scores[0] != scores[1]  # the closing EOS is read: a truncated answer differs

