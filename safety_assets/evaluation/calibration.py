@@ -104,11 +104,11 @@ def labelled_responses(pairs: pl.DataFrame) -> pl.DataFrame:
 def score_labelled(model_dir: str, responses: pl.DataFrame, batch_size: int = 16) -> list[float]:
     """``sigmoid(r)`` of a saved reward model for each labelled response (prompt in the chat
     format the RM was trained on)."""
-    from safety_assets.ml.chat_format import format_prompt
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
     if responses.height == 0:
         return []
     score = reward_model_scorer(model_dir, batch_size=batch_size)
-    prompts = [format_prompt(r["text"], r["history"]) for r in responses.iter_rows(named=True)]
+    prompts = [score.render_prompt(r["text"], r["history"])
+               for r in responses.iter_rows(named=True)]
     return probs(score(prompts, responses["response"].to_list())).tolist()

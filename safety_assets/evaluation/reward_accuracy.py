@@ -7,8 +7,6 @@ from pathlib import Path
 
 import polars as pl
 
-from safety_assets.ml.chat_format import format_prompt
-
 
 def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16) -> list[bool]:
     """For each pair, whether the RM scores the chosen response above the rejected one."""
@@ -17,7 +15,7 @@ def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16
     if pairs.height == 0:
         return []
     score = reward_model_scorer(model_dir, batch_size=batch_size)
-    prompts = [format_prompt(r["text"], r["history"]) for r in pairs.iter_rows(named=True)]
+    prompts = [score.render_prompt(r["text"], r["history"]) for r in pairs.iter_rows(named=True)]
     chosen = score(prompts, pairs["chosen"].to_list())
     rejected = score(prompts, pairs["rejected"].to_list())
     return (chosen > rejected).tolist()

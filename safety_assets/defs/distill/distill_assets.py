@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+import torch
 from pydantic import Field
 
 from safety_assets.datasets.splits import TRAIN
@@ -18,7 +19,6 @@ from safety_assets.defs.resources import (
 )
 from safety_assets.defs.rlhf.rlhf_assets import fine_tune_on, prompts_of, prompts_query
 from safety_assets.defs.sft.training_configs import TrainConfig
-from safety_assets.ml.chat_format import format_prompt
 from safety_assets.plots import figure_to, markdown_image
 from safety_assets.rlhf import selection
 from safety_assets.rlhf.preprompts import distillation_prompt
@@ -38,7 +38,7 @@ class DistillationConfig(dg.Config):
 
 
 # Covers the preprompts and answer templates too: change them, change this.
-DISTILLATION_CODE_VERSION = "1"
+DISTILLATION_CODE_VERSION = "2"   # 2: chat template, unfinished answers not kept
 
 
 @dg.asset(group_name="distill", deps=["ppo_model", "safety_reward_model", "prompt_splits"],
@@ -67,18 +67,28 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
         pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean))
     backend = generation.open(model_store.path_of(config.policy))
     rows = list(prompts.iter_rows(named=True))
-    plain = [format_prompt(r["text"], r["history"]) for r in rows]
+    # Both prompts in the policy's own chat format; the preprompt as its system turn.
+    plain = [backend.render_prompt(r["text"], r["history"]) for r in rows]
     preprompted = [distillation_prompt(r["text"], r["risk_category"], r["history"],
-                                       use_templates=config.use_templates) for r in rows]
+                                       use_templates=config.use_templates,
+                                       tokenizer=getattr(backend, "tokenizer", None))
+                   for r in rows]
     settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
                 "temperature": config.temperature, "top_p": 1.0, "seed": config.seed}
-    with_answers = [s[0] for s in backend.generate(preprompted, **settings)]
-    without_answers = [s[0] for s in backend.generate(plain, **settings)]
+    with_status = backend.generate_with_status(preprompted, **settings)
+    without_status = backend.generate_with_status(plain, **settings)
+    with_answers = [s[0] for s in with_status.texts]
+    without_answers = [s[0] for s in without_status.texts]
+    with_done = [f[0] for f in with_status.finished]
+    without_done = [f[0] for f in without_status.finished]
     safety_score = reward_model_scorer(model_store.path_of("safety_reward_model"))
     # The RM judges both answers as answers to the prompt *without* the preprompt.
-    score_with = safety_score(plain, with_answers)
-    score_without = safety_score(plain, without_answers)
-    keep = selection.targeted_distillation_keep(score_with, score_without, config.margin)
+    scored_prompts = [safety_score.render_prompt(r["text"], r["history"]) for r in rows]
+    score_with = safety_score(scored_prompts, with_answers, finished=with_done)
+    score_without = safety_score(scored_prompts, without_answers, finished=without_done)
+    # A preprompted answer cut at max_new_tokens is no complete target to distil.
+    keep = selection.targeted_distillation_keep(score_with, score_without, config.margin) \
+        & torch.tensor(with_done, dtype=torch.bool)
     frame = pl.DataFrame({
         "prompt_id": prompts["id"], "text": prompts["text"], "history": prompts["history"],
         "risk_category": prompts["risk_category"], "answer_with_preprompt": with_answers,

@@ -23,7 +23,6 @@ from safety_assets.defs.resources import (
     WarehouseResource,
 )
 from safety_assets.evaluation.benchmark_summary import item_rows, stage_comparisons, summarize
-from safety_assets.ml.chat_format import format_prompt
 from safety_assets.plots import markdown_image
 from safety_assets.storage import asset_versions as versions
 from safety_assets.storage.model_store import ModelStore
@@ -69,8 +68,9 @@ def evaluation_models(context: dg.AssetExecutionContext, config: EvalModelsConfi
     registry = ModelStore.registered(warehouse.get())
     # Every stage descends from the base model, so its profile names the family.
     base = registry.filter(pl.col("name") == "base_model")
-    local_base = base.height and json.loads(base["config"][0]).get("profile") == "local"
-    family = Path(base["path"][0]).name if local_base else "safety-assets tiny Llama"
+    profile = json.loads(base["config"][0]).get("profile") if base.height else "tiny"
+    family = {"tiny": "safety-assets tiny Llama", "smollm2": "SmolLM2-135M-Instruct"}.get(
+        profile, Path(base["path"][0]).name if base.height else "?")
     rows = []
     for stage in config.stages:
         found = registry.filter(pl.col("name") == stage)
@@ -287,12 +287,13 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
     prompts = warehouse.get().query(*_held_out_adversarial())
     if prompts.height == 0:
         raise ValueError("no held-out adversarial prompts: check prompt_splits")
-    chat = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
-    answers = generate(chat)
+    rows = list(prompts.iter_rows(named=True))
+    answers, finished = generate(rows)
     scored = {}
     for name in (JUDGE_NAME, "safety_reward_model", "helpfulness_reward_model"):
         score = reward_model_scorer(store.path_of(name))
-        scored[name] = probs(score(chat, answers)).tolist()
+        chat = [score.render_prompt(r["text"], r["history"]) for r in rows]
+        scored[name] = probs(score(chat, answers, finished=finished)).tolist()
     ids = prompts["id"].to_list()
     groups = [[f"risk_category={r['risk_category']}", f"attack_vector={r['attack_vector']}"]
               for r in prompts.iter_rows(named=True)]
@@ -378,10 +379,18 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
         return reused_materialization(context, version)
     backend = generation.open(model_path)
 
+    settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
+                "temperature": config.temperature, "top_p": config.top_p, "seed": config.seed}
+
     def generate(prompts: list[str]) -> list[str]:
-        return [s[0] for s in backend.generate(
-            prompts, n=1, max_new_tokens=config.max_new_tokens,
-            temperature=config.temperature, top_p=config.top_p, seed=config.seed)]
+        """Completions of raw text (the TruthfulQA primer, ToxiGen lists): no chat turn."""
+        return [s[0] for s in backend.generate(prompts, **settings)]
+
+    def chat(rows: list[dict[str, Any]]) -> tuple[list[str], list[bool]]:
+        """Answers to chat prompts in the model's own format, and whether each finished."""
+        result = backend.generate_with_status(
+            [backend.render_prompt(r["text"], r["history"]) for r in rows], **settings)
+        return [t[0] for t in result.texts], [f[0] for f in result.finished]
 
     if benchmark == "truthfulqa":
         outcomes, generations = _run_truthfulqa(config, model_path, generate,
@@ -392,7 +401,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
                                             model_store.root / "toxicity_classifier",
                                             eval_data.paths())
     else:
-        outcomes, generations = _run_safety(config, generate, model_store, warehouse,
+        outcomes, generations = _run_safety(config, chat, model_store, warehouse,
                                            safety_rules.violation_threshold)
     results = summarize(outcomes, config.seed).select(
         pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), pl.all())

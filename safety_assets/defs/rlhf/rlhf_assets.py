@@ -21,7 +21,6 @@ from safety_assets.defs.resources import (
 from safety_assets.defs.rlhf.category_partitions import risk_categories
 from safety_assets.defs.sft.sft_assets import fine_tune_spec
 from safety_assets.defs.sft.training_configs import TrainConfig
-from safety_assets.ml.chat_format import format_prompt
 from safety_assets.plots import figure_to, markdown_image
 from safety_assets.rlhf import selection
 from safety_assets.rlhf.ppo import PPOConfig
@@ -58,23 +57,26 @@ def prompts_of(warehouse: WarehouseResource, split: str, category: str | None = 
 
 
 def _generate_with_progress(context: dg.AssetExecutionContext, backend: Any, texts: list[str],
-                            config: SamplingConfig) -> list[list[str]]:
+                            config: SamplingConfig) -> tuple[list[list[str]], list[list[bool]]]:
     """Generate in chunks so that long sampling shows progress (prompts, tokens/s, ETA)
-    in the event log. Each chunk gets its own seed, derived from the configured one."""
+    in the event log. Each chunk gets its own seed, derived from the configured one. Returns
+    the answers and, per answer, whether it ended with EOS (False: cut at max_new_tokens)."""
     import time
 
     chunk = max(1, config.progress_every)
     samples: list[list[str]] = []
+    finished: list[list[bool]] = []
     started = time.time()
     tokens = 0
     tokenizer = getattr(backend, "tokenizer", None)  # vLLM keeps its own: count words then
     unit = "tokens" if tokenizer is not None else "words"
     for index, first in enumerate(range(0, len(texts), chunk)):
-        part = backend.generate(texts[first:first + chunk], n=config.k,
-                                max_new_tokens=config.max_new_tokens,
-                                temperature=config.temperature, top_p=config.top_p,
-                                seed=config.seed + index)
+        result = backend.generate_with_status(
+            texts[first:first + chunk], n=config.k, max_new_tokens=config.max_new_tokens,
+            temperature=config.temperature, top_p=config.top_p, seed=config.seed + index)
+        part = result.texts
         samples.extend(part)
+        finished.extend(result.finished)
         answers = [answer for group in part for answer in group]
         tokens += (sum(len(ids) for ids in tokenizer(answers, add_special_tokens=False)
                        ["input_ids"]) if tokenizer is not None and answers
@@ -84,11 +86,11 @@ def _generate_with_progress(context: dg.AssetExecutionContext, backend: Any, tex
         eta = (len(texts) - len(samples)) / rate if rate else 0.0
         context.log.info(f"sampled {len(samples)}/{len(texts)} prompts x {config.k}: "
                          f"{tokens / max(elapsed, 1e-9):,.0f} {unit}/s, ETA {eta:.0f}s")
-    return samples
+    return samples, finished
 
 
-SAMPLING_CODE_VERSION = "1"
-SCORING_CODE_VERSION = "1"
+SAMPLING_CODE_VERSION = "2"   # 2: the model's own chat template, EOS status per sample
+SCORING_CODE_VERSION = "2"
 _SAMPLES_IN = "SELECT count(*) FROM sampled_responses WHERE risk_category = ?"
 _SCORES_IN = "SELECT count(*) FROM reward_scores WHERE risk_category = ?"
 
@@ -116,19 +118,24 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     rows: list[dict[str, Any]] = []
     if prompts.height:
         backend = generation.open(model_path)
-        texts = [format_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
-        samples = _generate_with_progress(context, backend, texts, config)
-        for prompt_id, answers in zip(prompts["id"], samples, strict=True):
-            for index, answer in enumerate(answers):
+        # The prompt in the policy's own chat format (its tokenizer's template; Llama 2's
+        # [INST] for the tiny tokenizer, which has none).
+        texts = [backend.render_prompt(r["text"], r["history"])
+                 for r in prompts.iter_rows(named=True)]
+        samples, finished = _generate_with_progress(context, backend, texts, config)
+        for prompt_id, answers, flags in zip(prompts["id"], samples, finished, strict=True):
+            for index, (answer, done) in enumerate(zip(answers, flags, strict=True)):
                 rows.append({
                     "risk_category": category, "prompt_id": prompt_id, "sample_index": index,
                     "response": answer, "model": config.policy, "model_path": str(model_path),
                     "backend": generation.backend, "seed": config.seed,
-                    "temperature": config.temperature, "top_p": config.top_p})
+                    "temperature": config.temperature, "top_p": config.top_p,
+                    "finished": bool(done)})
     frame = pl.DataFrame(rows, schema={
         "risk_category": pl.String, "prompt_id": pl.String, "sample_index": pl.Int32,
         "response": pl.String, "model": pl.String, "model_path": pl.String,
-        "backend": pl.String, "seed": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64})
+        "backend": pl.String, "seed": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64,
+        "finished": pl.Boolean})
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM sampled_responses WHERE risk_category = ?", [category])
@@ -137,9 +144,12 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
                         context.run.run_id)
         con.execute("COMMIT")
     empty = frame.filter(pl.col("response").str.strip_chars() == "").height
+    truncated = frame.filter(~pl.col("finished")).height
     return dg.MaterializeResult(metadata={
         "prompts": prompts.height, "samples": frame.height, "k": config.k,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
+        "truncated_samples": truncated,
+        "truncated_share": round(truncated / frame.height, 4) if frame.height else 0.0,
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
         "input_version": version, "reused": False,
     }, data_version=dg.DataVersion(version))
@@ -167,15 +177,20 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
                                                    _SCORES_IN, [category]):
         return reused_materialization(context, version)
     samples = store.query(
-        "SELECT s.prompt_id, s.sample_index, s.response, p.text, p.history "
+        "SELECT s.prompt_id, s.sample_index, s.response, coalesce(s.finished, true) AS finished, "
+        "p.text, p.history "
         "FROM sampled_responses s JOIN prompts p ON p.id = s.prompt_id "
         "WHERE s.risk_category = ? ORDER BY s.prompt_id, s.sample_index", [category])
     scores: dict[str, list[float]] = {}
     if samples.height:
-        prompts = [format_prompt(r["text"], r["history"]) for r in samples.iter_rows(named=True)]
         for rm in ("safety", "helpfulness"):
             score = reward_model_scorer(model_store.path_of(f"{rm}_reward_model"))
-            scores[rm] = score(prompts, samples["response"].to_list()).tolist()
+            # Scored as generation tokenized it: the prompt in the RM's chat format, the
+            # answer's tokens after it, and EOS only where the answer finished.
+            prompts = [score.render_prompt(r["text"], r["history"])
+                       for r in samples.iter_rows(named=True)]
+            scores[rm] = score(prompts, samples["response"].to_list(),
+                               finished=samples["finished"].to_list()).tolist()
     adversarial = is_adversarial(category)
     safety = pl.Series(scores.get("safety", []), dtype=pl.Float64)
     helpful = pl.Series(scores.get("helpfulness", []), dtype=pl.Float64)
@@ -218,6 +233,11 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
 
 class RejectionSamplingConfig(dg.Config):
     ks: list[int] = Field(default=[1, 2, 4, 8], description="K values for the gain curve.")
+    missing_eos_penalty: float | None = Field(
+        default=None, description="None: answers cut at max_new_tokens (no EOS) never win "
+                                  "best of K, and a prompt with none finished is dropped. A "
+                                  "number: subtracted from their reward instead (TRL's "
+                                  "missing_eos_penalty).")
     seed: int = 0
 
 
@@ -243,7 +263,7 @@ def rejection_sampling_dataset(config: RejectionSamplingConfig,
                                warehouse: WarehouseResource) -> dg.MaterializeResult:
     scored = warehouse.get().query("""
         SELECT r.prompt_id, r.sample_index, r.combined_reward, r.risk_category, s.response,
-               p.text, p.history
+               coalesce(s.finished, true) AS finished, p.text, p.history
         FROM reward_scores r
         JOIN sampled_responses s USING (prompt_id, sample_index)
         JOIN prompts p ON p.id = r.prompt_id
@@ -253,9 +273,14 @@ def rejection_sampling_dataset(config: RejectionSamplingConfig,
         raise ValueError("no scored samples: materialize reward_scores for the risk-category "
                          "partitions first")
     grouped = scored.group_by("prompt_id", maintain_order=True).agg(pl.all())
-    best = selection.best_of_k(grouped["combined_reward"].to_list())
+    best = selection.best_finished_of_k(grouped["combined_reward"].to_list(),
+                                        grouped["finished"].to_list(),
+                                        config.missing_eos_penalty)
+    truncation = selection.truncation_report(grouped["finished"].to_list())
     rows = []
     for row, index in zip(grouped.iter_rows(named=True), best, strict=True):
+        if index is None:   # no sample of this prompt finished: nothing to fine-tune on
+            continue
         rows.append({"prompt_id": row["prompt_id"], "text": row["text"][index],
                      "history": row["history"][index], "response": row["response"][index],
                      "risk_category": row["risk_category"][index],
@@ -273,6 +298,8 @@ def rejection_sampling_dataset(config: RejectionSamplingConfig,
     plot = _gain_plot(curve, model_store.root / "rejection_sampling" / "gain.png")
     return dg.MaterializeResult(metadata={
         "prompts": best_rows.height,
+        "truncated_share": round(truncation["truncated_share"], 4),
+        "prompts_all_truncated": int(truncation["prompts_all_truncated"]),
         "mean_best_reward": round(float(best_rows["reward"].mean()), 4),
         "mean_median_reward": round(float(best_rows["median_reward"].mean()), 4),
         "gain_curve": markdown_table(pl.DataFrame(curve)),
@@ -351,7 +378,8 @@ def ppo_model(context: dg.AssetExecutionContext, config: PPOAssetConfig,
         "policy": str(store.path_of("rejection_sampled_model")),
         "safety_rm": str(store.path_of("safety_reward_model")),
         "helpfulness_rm": str(store.path_of("helpfulness_reward_model")),
-        "prompts": [{"prompt": format_prompt(r["text"], r["history"]),
+        # Rendered by the entry point in the policy's own chat format.
+        "prompts": [{"text": r["text"], "history": r["history"],
                      "adversarial": is_adversarial(r["risk_category"])}
                     for r in prompts.iter_rows(named=True)],
         "safety_threshold": safety_rules.safety_threshold,
@@ -383,6 +411,7 @@ def ppo_model(context: dg.AssetExecutionContext, config: PPOAssetConfig,
         "reward_last_iterations": round(metrics["reward_last"], 4),
         "kl_last": round(metrics["kl_last"], 4),
         "kl_max": round(metrics["kl_max"], 4),
+        "truncated_share_last_iterations": round(metrics.get("truncated_share_last", 0.0), 4),
         "wall_time_s": round(metrics["wall_time_s"], 1),
         "training_curves": dg.MetadataValue.md(markdown_image(Path(metrics["stats_plot"]),
                                                               "reward, KL, entropy")),

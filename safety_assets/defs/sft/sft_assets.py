@@ -46,12 +46,16 @@ def chat_tokenizer(training: TrainingResource, warehouse: WarehouseResource
 
     profile, store = training.profile, training.model_store
     if profile.is_local():
-        path = profile.local_tokenizer_path or profile.local_model_path or ""
+        folder = profile.pretrained_folder(store.root)
+        path = profile.local_tokenizer_path or str(folder)
         tokenizer = load_tokenizer(path)
         store.register(name="chat_tokenizer", stage="tokenizer", path=Path(path),
-                       parents={}, config={"profile": "local"}, data_hash="", metrics={})
+                       parents={}, config={"profile": profile.profile}, data_hash="",
+                       metrics={})
+        template = bool(getattr(tokenizer, "chat_template", None))
         return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(path),
-                                              "vocab_size": len(tokenizer), "trained": False})
+                                              "vocab_size": len(tokenizer), "trained": False,
+                                              "own_chat_template": template})
     texts = _corpus_lines() + _training_texts(warehouse)
     text_digest = hashlib.sha256()
     for text in texts:
@@ -89,12 +93,17 @@ def base_model(context: dg.AssetExecutionContext, config: TrainConfig,
                ) -> dg.MaterializeResult:
     profile = training.profile
     if profile.is_local():
-        path = profile.local_model_path or ""
-        training.model_store.register(name="base_model", stage="base", path=Path(path),
-                                      parents={}, config={"profile": "local"}, data_hash="",
-                                      metrics={})
-        return dg.MaterializeResult(metadata={"model_dir": dg.MetadataValue.path(path),
-                                              "profile": "local"})
+        from safety_assets.ml.gguf_import import read_marker
+
+        folder = profile.pretrained_folder(training.model_store.root)
+        marker = read_marker(folder) or {}   # an imported GGUF: its hash and size
+        training.model_store.register(
+            name="base_model", stage="base", path=folder, parents={},
+            config={"profile": profile.profile}, data_hash=marker.get("gguf_sha256", ""),
+            metrics={"num_parameters": marker.get("num_parameters")})
+        return dg.MaterializeResult(metadata={
+            "model_dir": dg.MetadataValue.path(str(folder)), "profile": profile.profile,
+            **({"gguf_sha256": marker["gguf_sha256"]} if marker else {})})
     texts = _corpus_lines() + _training_texts(warehouse)
     spec = config.to_spec("pretrain", init_from="scratch", tokenizer=training.tokenizer_path(),
                           **training.profile.spec_fields(), **training.launcher.spec_fields())
