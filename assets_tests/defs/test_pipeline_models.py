@@ -181,6 +181,9 @@ def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chai
     assert 0.0 <= meta["safety_rm_ece"] <= 1.0
     assert set(meta["unsafe_at_switch_threshold"]) >= {"precision", "recall", "n"}
     assert chain["home"].store.table("reward_model_calibration").height > 0
+    # Both RMs on 200 HH-RLHF pairs nobody here wrote or trained on, with the interval.
+    assert meta["external_pairs"] == 200
+    assert "(n=200, seed=0)" in meta["safety_rm_accuracy_hh_rlhf"]
 
 
 def test_sampling_partitions_hold_k_samples_per_prompt_with_scores(chain):

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from safety_assets.evaluation.human_ratings import (
+    INDEPENDENT_JUDGE,
     LIKERT_SCALE,
     RATING_INSTRUCTIONS,
     SAFETY_RM,
@@ -174,5 +175,8 @@ def test_judge_verdicts_read_the_safety_rm_probability_and_tolerate_other_fields
     assert judge_verdicts("safety=0.9", rm_threshold=0.95) == {SAFETY_RM: True}
     assert judge_verdicts("safety=0.812 judge=violation") == {SAFETY_RM: False}
     assert judge_verdicts("judge=safe safety=0.1") == {SAFETY_RM: True}
+    # Both judges the benchmark writes: the independent one and the optimised-against RM.
+    assert judge_verdicts("judge=0.200 safety=0.900") == {INDEPENDENT_JUDGE: True,
+                                                          SAFETY_RM: False}
     for unreadable in (None, "", "toxic", "safety=abc", "safety=nan", "safety=1.5"):
         assert judge_verdicts(unreadable) == {}

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import ml_synthetic
 import pytest
 import torch
 from safetensors.torch import load_file
 
+from assets_tests.ml import ml_synthetic
 from safety_assets.ml.chat_format import render_prompt
 from safety_assets.ml.data import write_jsonl
 from safety_assets.ml.modeling import load_causal_lm

@@ -46,6 +46,11 @@ class EvalDataPaths:
         return {"truth": self.finetune_truth, "info": self.finetune_info}[kind]
 
     @property
+    def hh_rlhf_harmless(self) -> Path:
+        """Anthropic's HH-RLHF harmless test pairs (RM accuracy on text nobody here wrote)."""
+        return self.root / "hh_rlhf" / "harmless-base-test.jsonl.gz"
+
+    @property
     def toxigen_prompts(self) -> Path:
         return self.root / "toxigen" / "prompts"
 

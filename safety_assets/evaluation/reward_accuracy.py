@@ -61,3 +61,31 @@ def binomial_p_value(correct: int, n: int, p: float = 0.5) -> float:
     if n == 0:
         return 1.0
     return float(sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(correct, n + 1)))
+
+
+def external_pairs(path: Path, n: int, seed: int = 0, exclude_prompts: frozenset[str] = frozenset()
+                   ) -> pl.DataFrame:
+    """A fixed random ``n`` of HH-RLHF's pairs (text, history, chosen, rejected), leaving out
+    prompts in ``exclude_prompts`` (the ones imported and possibly trained on)."""
+    import gzip
+    import json
+    import random
+
+    from safety_assets.intake.hh_rlhf import HHFormatError, split_pair
+
+    pairs = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            try:
+                pair = split_pair(record["chosen"], record["rejected"])
+            except (HHFormatError, KeyError, IndexError):
+                continue   # the few malformed pairs intake would quarantine
+            if pair.prompt_id not in exclude_prompts and pair.chosen != pair.rejected:
+                pairs.append({"id": pair.prompt_id, "text": pair.text,
+                              "history": pair.history, "chosen": pair.chosen,
+                              "rejected": pair.rejected})
+    chosen = random.Random(seed).sample(pairs, min(n, len(pairs)))
+    return pl.DataFrame(chosen, schema={"id": pl.String, "text": pl.String,
+                                        "history": pl.String, "chosen": pl.String,
+                                        "rejected": pl.String})

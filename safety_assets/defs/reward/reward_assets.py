@@ -10,6 +10,7 @@ from pydantic import Field
 from safety_assets.datasets.splits import HELD_OUT, TRAIN
 from safety_assets.defs.metadata import markdown_table
 from safety_assets.defs.resources import (
+    EvalDataResource,
     ModelStoreResource,
     SafetyRulesResource,
     TrainingResource,
@@ -24,9 +25,11 @@ from safety_assets.evaluation.calibration import (
     score_labelled,
     threshold_quality,
 )
+from safety_assets.evaluation.intervals import wilson_interval
 from safety_assets.evaluation.reward_accuracy import (
     accuracy_table,
     binomial_p_value,
+    external_pairs,
     pairwise_accuracy,
 )
 from safety_assets.plots import grouped_bars, markdown_image, reliability_diagram
@@ -93,6 +96,11 @@ class RewardModelEvalConfig(dg.Config):
                                   "fails: over it, the 0.15 and 0.5 rules read an arbitrary "
                                   "level.")
     bins: int = Field(default=10, description="Reliability-diagram bins.")
+    external_pairs: int = Field(
+        default=200, description="HH-RLHF harmless test pairs (a fixed random sample, never "
+                                 "trained on) to measure both RMs on text this project did "
+                                 "not write; 0 skips.")
+    seed: int = 0
 
 
 @dg.asset(group_name="reward", deps=[helpfulness_reward_model, safety_reward_model],
@@ -101,7 +109,8 @@ class RewardModelEvalConfig(dg.Config):
                       "category and attack vector.")
 def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEvalConfig,
                       model_store: ModelStoreResource, safety_rules: SafetyRulesResource,
-                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+                      eval_data: EvalDataResource, warehouse: WarehouseResource
+                      ) -> dg.MaterializeResult:
     frames = []
     for rm in ("safety", "helpfulness"):
         pairs = warehouse.get().query(
@@ -128,7 +137,31 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
         metadata[f"{row['rm']}_rm_pairs"] = row["n"]
         metadata[f"{row['rm']}_rm_p_value"] = binomial_p_value(row["correct"], row["n"])
     metadata.update(_calibration(config, model_store, safety_rules, warehouse))
+    metadata.update(_external_accuracy(config, model_store, eval_data, warehouse))
     return dg.MaterializeResult(metadata=metadata)
+
+
+def _external_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResource,
+                       eval_data: EvalDataResource, warehouse: WarehouseResource
+                       ) -> dict[str, Any]:
+    """Both RMs on HH-RLHF pairs no stage trained on: the accuracy to quote, as the project's
+    own pairs share the sample generator's surface cues."""
+    if config.external_pairs <= 0:
+        return {}
+    imported = frozenset(warehouse.get().query(
+        "SELECT id FROM prompts WHERE id LIKE 'hh-%'")["id"].to_list())
+    pairs = external_pairs(eval_data.paths().hh_rlhf_harmless, config.external_pairs,
+                           config.seed, imported)
+    figures: dict[str, Any] = {"external_pairs": pairs.height}
+    for rm in ("safety", "helpfulness"):
+        correct = pairwise_accuracy(model_store.path_of(f"{rm}_reward_model"), pairs,
+                                    config.batch_size)
+        hits, n = sum(correct), len(correct)
+        low, high = wilson_interval(hits, n) if n else (float("nan"), float("nan"))
+        figures[f"{rm}_rm_accuracy_hh_rlhf"] = (
+            f"{hits / n:.3f} [{low:.3f}, {high:.3f}] (n={n}, seed={config.seed})" if n
+            else "n/a")
+    return figures
 
 
 def _calibration(config: RewardModelEvalConfig, model_store: ModelStoreResource,
