@@ -32,13 +32,17 @@ class DistillationConfig(dg.Config):
                                                           "the preprompt (paper 4.2.4).")
     margin: float = Field(default=0.0, description="Keep only where the preprompted answer "
                                                    "scores higher by more than this.")
+    missing_eos_penalty: float = Field(
+        default=1.0, description="Subtracted from the safety RM score of an answer cut at "
+                                 "max_new_tokens without EOS (either side), so a cut "
+                                 "preprompted answer wins only by more than this.")
     max_new_tokens: int = 48
     temperature: float = 0.0
     seed: int = 0
 
 
 # Covers the preprompts and answer templates too: change them, change this.
-DISTILLATION_CODE_VERSION = "2"   # 2: chat template, unfinished answers not kept
+DISTILLATION_CODE_VERSION = "2"   # 2: chat template, cut answers penalised
 
 
 @dg.asset(group_name="distill", deps=["ppo_model", "safety_reward_model", "prompt_splits"],
@@ -86,14 +90,18 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     scored_prompts = [safety_score.render_prompt(r["text"], r["history"]) for r in rows]
     score_with = safety_score(scored_prompts, with_answers, finished=with_done)
     score_without = safety_score(scored_prompts, without_answers, finished=without_done)
-    # A preprompted answer cut at max_new_tokens is no complete target to distil.
-    keep = selection.targeted_distillation_keep(score_with, score_without, config.margin) \
-        & torch.tensor(with_done, dtype=torch.bool)
+    # A cut answer is no complete target: it pays missing_eos_penalty, on either side.
+    penalty = config.missing_eos_penalty
+    keep = selection.targeted_distillation_keep(
+        score_with - penalty * (~torch.tensor(with_done, dtype=torch.bool)).float(),
+        score_without - penalty * (~torch.tensor(without_done, dtype=torch.bool)).float(),
+        config.margin)
     frame = pl.DataFrame({
         "prompt_id": prompts["id"], "text": prompts["text"], "history": prompts["history"],
         "risk_category": prompts["risk_category"], "answer_with_preprompt": with_answers,
         "answer_without_preprompt": without_answers, "score_with": score_with.tolist(),
-        "score_without": score_without.tolist(), "kept": keep.tolist(),
+        "score_without": score_without.tolist(), "with_finished": with_done,
+        "without_finished": without_done, "kept": keep.tolist(),
     })
     with warehouse.get().connect() as con:
         con.execute("BEGIN TRANSACTION")

@@ -234,10 +234,12 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
 class RejectionSamplingConfig(dg.Config):
     ks: list[int] = Field(default=[1, 2, 4, 8], description="K values for the gain curve.")
     missing_eos_penalty: float | None = Field(
-        default=None, description="None: answers cut at max_new_tokens (no EOS) never win "
-                                  "best of K, and a prompt with none finished is dropped. A "
-                                  "number: subtracted from their reward instead (TRL's "
-                                  "missing_eos_penalty).")
+        default=1.0, description="Subtracted from the combined reward (a probability) of an "
+                                 "answer cut at max_new_tokens without EOS, as TRL's "
+                                 "missing_eos_penalty: 1.0 makes every finished answer beat "
+                                 "every cut one, yet a prompt whose K answers were all cut "
+                                 "keeps its best. None: cut answers never win, and such a "
+                                 "prompt is dropped.")
     seed: int = 0
 
 
