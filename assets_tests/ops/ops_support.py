@@ -355,7 +355,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--window-size=1600,1000"]
+                  "--disable-sync", "--no-first-run", "--window-size=2560,1600"]
 
 
 def ensure_browser() -> None:

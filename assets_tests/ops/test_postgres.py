@@ -131,8 +131,9 @@ def test_ops_instance_on_postgres_runs_intake_and_the_run_queue(tmp_path: Path):
             assert dict(cur.fetchall()) == {"SUCCESS": 5}
             cur.execute("SELECT count(*) FROM event_logs WHERE "
                         "dagster_event_type = 'ASSET_MATERIALIZATION'")
-            # raw + 4 validated assets per intake run, plus prompt_splits
-            assert cur.fetchone()[0] == 4 * 5 + 1
+            # raw + every validated output per intake run, plus prompt_splits
+            per_run = 1 + len(validated_annotations.keys)
+            assert cur.fetchone()[0] == 4 * per_run + 1
             cur.execute("SELECT partition FROM dynamic_partitions WHERE partitions_def_name = %s",
                         [annotation_batches.name])
             assert {row[0] for row in cur.fetchall()} == set(keys.values())
