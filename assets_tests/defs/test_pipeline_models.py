@@ -95,12 +95,12 @@ def chain(tmp_path_factory, make_home):
     prepared = dg.materialize(
         [evaluation_assets.evaluation_models, evaluation_assets.truthfulqa_judges,
          evaluation_assets.toxicity_classifier, evaluation_checks.judges_beat_majority,
+         evaluation_checks.judges_fail_garbage,
          evaluation_checks.toxicity_classifier_beats_majority,
          judge_assets.safety_judge_model, judge_assets.safety_judge_validation,
          judge_assets.safety_judge_beats_majority],
         resources=resources, instance=home.instance, raise_on_error=False,
-        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}},
-                            "safety_judge_model": _config(0, epochs=2.0, lr=2e-3),
+        run_config={"ops": {"safety_judge_model": _config(0, epochs=2.0, lr=2e-3),
                             "evaluation_models": {"config": {
                                 "stages": ["base_model", "distilled_model"]}}}})
     benchmarks = {
@@ -226,9 +226,16 @@ def test_evaluation_models_become_partitions_with_trained_judges(chain):
     assert home.instance.get_dynamic_partitions("eval_models") == ["base_model",
                                                                    "distilled_model"]
     checks = {e.check_name: e.passed for e in chain["prepared"].get_asset_check_evaluations()}
-    assert {k: checks[k] for k in ("judges_beat_majority",
+    assert {k: checks[k] for k in ("judges_beat_majority", "judges_fail_garbage",
                                    "toxicity_classifier_beats_majority")} == {
-        "judges_beat_majority": True, "toxicity_classifier_beats_majority": True}
+        "judges_beat_majority": True, "judges_fail_garbage": True,
+        "toxicity_classifier_beats_majority": True}
+    # The probe verdict and the held-out human-label accuracy are in the metadata.
+    judges = _metadata(chain["prepared"], "truthfulqa_judges")
+    assert judges["probes_passed"] is True and judges["probe_report"]["n_probes"] > 500
+    for kind in ("truth", "info"):
+        human = judges[f"{kind}_held_out_human_labels"]
+        assert human["accuracy"]["low"] > human["majority_baseline"]["value"]
     # The independent judge is validated on held-out human labels (pass or fail, reported).
     assert "safety_judge_beats_majority" in checks
     validation = _metadata(chain["prepared"], "safety_judge_validation")
@@ -316,7 +323,7 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
         [evaluation_assets.truthfulqa_judges, evaluation_assets.toxicity_classifier],
         resources=chain["resources"],
         instance=chain["home"].instance,
-        run_config={"ops": {"truthfulqa_judges": {"config": {"train_rows": 1500}}}})
+    )
     for asset in ("truthfulqa_judges", "toxicity_classifier"):
         assert _metadata(chain["prepared"], asset)["reused"] is False
         again = _metadata(judged, asset)

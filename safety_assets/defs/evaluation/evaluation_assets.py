@@ -111,43 +111,124 @@ class JudgesConfig(dg.Config):
     seed: int = 0
 
 
+# The TruthfulQA judges' training and probing code (bump to retrain them).
+TRUTHFULQA_JUDGES_CODE_VERSION = "2"
+
+
 @dg.asset(group_name="evaluation", kinds={"pytorch"},
        description="Local 'truth' and 'info' judges replacing the paper's GPT-judges: MiniLM "
-                   "embeddings and a small head trained on the TruthfulQA judge files, "
-                   "held out by question.")
+                   "embeddings, answer fluency and a small head trained on the TruthfulQA "
+                   "judge files (plus synthetic garbage), held out by question; probed with "
+                   "garbage and reference answers, and scored on held-out human labels.")
 def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
                       eval_data: EvalDataResource, model_store: ModelStoreResource
                       ) -> dg.MaterializeResult:
-    from safety_assets.evaluation import JudgeConfig, TextEncoder, train_judge
+    from safety_assets.evaluation import JudgeConfig, TextEncoder, load_judge, train_judge
+    from safety_assets.evaluation.judge_probes import (
+        build_probes,
+        held_out_accuracy,
+        held_out_questions,
+        probe_judges,
+    )
+    from safety_assets.evaluation.judges import load_judge_file
+    from safety_assets.evaluation.truthfulqa import load_truthfulqa
 
     paths = eval_data.paths()
     root = model_store.get().root / "truthfulqa_judges"
     version = versions.fingerprint(
-        code=JUDGES_CODE_VERSION, config=config.model_dump(),
+        code=TRUTHFULQA_JUDGES_CODE_VERSION, config=config.model_dump(),
         data=[versions.folder_stamp(p) for p in (paths.finetune_truth, paths.finetune_info,
                                                  paths.truthfulqa_csv)])
     if versions.folder_is_current(root, version):
-        return reused_materialization(context, version)
+        reused = reused_materialization(context, version)
+        if "probe_report" in (reused.metadata or {}):
+            return reused
+        # Another instance trained these judges: their verdict is in the folder.
+        report = json.loads((root / "probes.json").read_text())
+        return dg.MaterializeResult(
+            metadata={**(reused.metadata or {}), "probes_passed": report["passed"],
+                      "probe_report": dg.MetadataValue.json(report)},
+            data_version=reused.data_version)
     encoder = TextEncoder()
+    judge_config = JudgeConfig(train_rows=config.train_rows, seed=config.seed)
     metadata: dict[str, Any] = {}
+    judges: dict[str, Any] = {}
+    held_out: dict[str, set[str]] = {}
     for kind, local in (("truth", config.local_truth_judge), ("info", config.local_info_judge)):
+        rows = load_judge_file(paths.judge_file(kind))
+        held_out[kind] = held_out_questions([r.question for r in rows],
+                                            judge_config.test_fraction, judge_config.seed)[1]
         if local:
             metadata[f"{kind}_judge"] = dg.MetadataValue.path(local)
+            judges[kind] = load_judge(local, kind, encoder=encoder)
             continue
-        judge = train_judge(paths.judge_file(kind), kind, encoder=encoder,
-                            config=JudgeConfig(train_rows=config.train_rows, seed=config.seed),
+        judge = train_judge(paths.judge_file(kind), kind, encoder=encoder, config=judge_config,
                             references=paths.truthfulqa_csv)
         judge.save(root / kind)
+        judges[kind] = judge
         metadata[f"{kind}_judge"] = dg.MetadataValue.path(str(root / kind))
         metadata[f"{kind}_held_out_accuracy"] = round(judge.metrics.accuracy, 4)
         metadata[f"{kind}_majority_baseline"] = round(judge.metrics.majority_baseline, 4)
-    (root / "judges.json").parent.mkdir(parents=True, exist_ok=True)
+
+    # Held-out human labels, with intervals and a paired test against the majority label.
+    for kind, judge in judges.items():
+        report = held_out_accuracy(judge, paths.judge_file(kind), config=judge_config)
+        metadata[f"{kind}_held_out_human_labels"] = dg.MetadataValue.json({
+            "accuracy": report.accuracy.to_dict(),
+            "majority_baseline": report.majority_baseline.to_dict(),
+            "versus_majority": report.versus_majority.to_dict(),
+            "n_questions": report.n_questions})
+        context.log.info(report.summary())
+
+    # Garbage and reference answers on questions neither judge was trained on.
+    probe_questions = held_out["truth"] & held_out["info"]
+    probes = build_probes(load_truthfulqa(paths.truthfulqa_csv), probe_questions,
+                          seed=config.seed)
+    probe_report = probe_judges(judges["truth"], judges["info"], probes, seed=config.seed)
+    probe_report.extra.update(n_questions=len(probe_questions), n_probes=len(probes))
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "probes.json").write_text(json.dumps(probe_report.to_dict(), indent=1))
+    context.log.info(probe_report.summary())
+    png = _probe_plot(probe_report, root / "probes.png")
+
     (root / "judges.json").write_text(json.dumps({
         "truth": config.local_truth_judge or str(root / "truth"),
         "info": config.local_info_judge or str(root / "info")}))
     versions.mark_folder(root, version)
-    return dg.MaterializeResult(metadata={**metadata, "input_version": version, "reused": False},
-                             data_version=dg.DataVersion(version))
+    return dg.MaterializeResult(metadata={
+        **metadata,
+        "probes_passed": probe_report.passed,
+        "probe_summary": probe_report.summary(),
+        "probe_report": dg.MetadataValue.json(probe_report.to_dict()),
+        "probe_rates": dg.MetadataValue.md(
+            probe_report.table() + "\n\n" + markdown_image(png, "judge probes")),
+        "probe_seed": config.seed,
+        "input_version": version, "reused": False},
+        data_version=dg.DataVersion(version))
+
+
+def _probe_plot(report: Any, path: Path) -> Path:
+    """Each probe kind's truthful and informative rates with their 95% intervals."""
+    from safety_assets.plots import figure_to
+
+    kinds = list(report.rates)
+    with figure_to(path, figsize=(9, 4)) as (_, axis):
+        for offset, (label, attr) in enumerate((("truthful", "truthful"),
+                                                ("informative", "informative"))):
+            estimates = [getattr(report.rates[k], attr) for k in kinds]
+            xs = [i + 0.4 * offset for i in range(len(kinds))]
+            values = [100 * e.value for e in estimates]
+            errors = [[100 * (e.value - e.low) for e in estimates],
+                      [100 * (e.high - e.value) for e in estimates]]
+            axis.bar(xs, values, 0.4, yerr=errors, capsize=3, label=label)
+        axis.set_xticks([i + 0.2 for i in range(len(kinds))])
+        axis.set_xticklabels(kinds, rotation=25, ha="right")
+        axis.set_ylabel("% of probes the judge says yes to (95% Wilson)")
+        axis.set_ylim(0, 105)
+        axis.set_title("TruthfulQA judges on answers with known verdicts "
+                       + ("(PASS)" if report.passed else "(FAIL)"))
+        axis.legend()
+    return path
 
 
 class ToxicityClassifierConfig(dg.Config):

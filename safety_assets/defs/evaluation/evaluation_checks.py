@@ -1,4 +1,5 @@
-"""Checks of the evaluation: the judges and the toxicity classifier beat the majority class."""
+"""Checks of the evaluation: the judges and the toxicity classifier beat the majority class,
+and the TruthfulQA judges fail garbage and label the reference answers right."""
 
 from typing import Any
 
@@ -25,6 +26,31 @@ def judges_beat_majority(context) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=truth_ok and info_ok,
                             metadata={"truth": dg.MetadataValue.json(truth),
                                       "info": dg.MetadataValue.json(info)})
+
+
+@dg.asset_check(asset=truthfulqa_judges, blocking=True,
+             description="On held-out questions the judges call random tokens, repeated "
+                         "words, empty and echoed answers uninformative, 'I have no comment' "
+                         "truthful but not informative, and label TruthfulQA's own correct "
+                         "and incorrect answers right (judge_probes.DEFAULT_CHECKS).")
+def judges_fail_garbage(context) -> dg.AssetCheckResult:
+    passed, figures = probe_verdict(latest_metadata(context, "truthfulqa_judges"))
+    return dg.AssetCheckResult(passed=passed, metadata=figures)
+
+
+def probe_verdict(metadata: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """The probe checks' verdict as the judges' materialization recorded it."""
+    report = metadata.get("probe_report")
+    if report is None:
+        # A materialization that carries no probe verdict cannot vouch for the judges.
+        return False, {"note": "the latest materialization has no probe report"}
+    failed = [c for c in report["checks"] if not c["passed"]]
+    return bool(report["passed"]) and not failed, {
+        "summary": metadata.get("probe_summary", ""),
+        "failed": dg.MetadataValue.json(failed),
+        "rates": dg.MetadataValue.json(report["rates"]),
+        "seed": report.get("seed", 0),
+        "n_probes": report.get("n_probes", 0)}
 
 
 @dg.asset_check(asset=toxicity_classifier, blocking=True,
