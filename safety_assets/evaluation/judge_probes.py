@@ -345,3 +345,37 @@ def held_out_accuracy(
         majority_label=majority,
         n_questions=len({e.question for e in test}),
     )
+
+
+def compare_on_held_out(
+    judge_a: JudgeLike,
+    judge_b: JudgeLike,
+    source: str | Path | Sequence[JudgeExample],
+    *,
+    config: JudgeConfig | None = None,
+    rows: int | None | Literal["config"] = "config",
+) -> PairedComparison:
+    """Judge ``a`` against judge ``b`` on the same held-out human-labelled rows: exact McNemar
+    on which of the two is right per row (positive difference: ``a`` is more accurate).
+
+    Both must have been trained with the split of ``config`` (same ``test_fraction`` and
+    ``seed``), or neither on these questions; otherwise one of them is scored on its own
+    training questions.
+    """
+    if judge_a.kind != judge_b.kind:
+        raise ValueError(f"a {judge_a.kind!r} judge cannot be compared with a "
+                         f"{judge_b.kind!r} judge")
+    config = config or JudgeConfig()
+    examples = _examples(source, judge_a.kind)
+    _, test_idx = group_split([e.question for e in examples], config.test_fraction,
+                              config.seed)
+    keys = [f"{e.question}\n{e.answer}" for e in examples]
+    limit = config.eval_rows if rows == "config" else rows
+    test = [examples[i] for i in subsample(test_idx, limit, config.seed + 1, keys)]
+    if not test:
+        raise ValueError("no held-out rows to score")
+    labels = np.asarray([e.label for e in test], dtype=bool)
+    questions, answers = [e.question for e in test], [e.answer for e in test]
+    a_right = np.asarray(judge_a.predict(questions, answers), dtype=bool) == labels
+    b_right = np.asarray(judge_b.predict(questions, answers), dtype=bool) == labels
+    return paired_proportion_test(a_right, b_right)

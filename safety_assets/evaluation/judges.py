@@ -518,17 +518,46 @@ class HFClassifierJudge:
         return [p >= self.threshold for p in self.predict_proba(questions, answers)]
 
 
+def yes_no_tokens(tokenizer: Any) -> tuple[list[int], int, int]:
+    """(shared leading ids, yes id, no id) of " yes" and " no": when the two share leading
+    tokens (e.g. a SentencePiece space), those are fed and the first differing one compared."""
+    yes = tokenizer(" yes", add_special_tokens=False)["input_ids"]
+    no = tokenizer(" no", add_special_tokens=False)["input_ids"]
+    common = 0
+    while common < min(len(yes), len(no)) and yes[common] == no[common]:
+        common += 1
+    if common >= min(len(yes), len(no)):
+        raise ValueError("' yes' and ' no' do not differ in their tokens")
+    return list(yes[:common]), yes[common], no[common]
+
+
+def yes_no_logits(model: Any, ids: torch.Tensor, mask: torch.Tensor, last: torch.Tensor,
+                  yes: int, no: int) -> torch.Tensor:
+    """(batch, 2) logits of the yes and no tokens after each right-padded prompt (``last``:
+    the index of each row's last token). Only those two rows of the output projection are
+    applied: the whole vocabulary at every position would cost a 49k-wide matmul per token
+    for two numbers. ``model``: a causal LM, or a peft model wrapping one."""
+    hf = model.get_base_model() if hasattr(model, "get_base_model") else model
+    hidden = hf.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+    final = hidden[torch.arange(ids.shape[0], device=ids.device), last].float()
+    head = hf.get_output_embeddings()
+    logits = final @ head.weight[[yes, no]].float().T
+    if getattr(head, "bias", None) is not None:
+        logits = logits + head.bias[[yes, no]].float()
+    return logits
+
+
 class CausalLMJudge:
     """A local causal LM judge: P(" yes") / (P(" yes") + P(" no")) after :func:`judge_prompt`.
 
-    This is how the GPT-judge format is read by its public Llama-2-7B replacements. When the
-    two answers share leading tokens (e.g. a SentencePiece space), the shared tokens are fed
-    and the first differing token is compared.
+    This is how the GPT-judge format is read by its public Llama-2-7B replacements, and how
+    :mod:`.lm_judges` fine-tunes one. Prompts longer than ``max_tokens`` are cut from the
+    left, so the ``True:`` / ``Helpful:`` suffix is always read.
     """
 
     def __init__(
         self, folder: str | Path, kind: str, *, threshold: float = 0.5, device: str = "cpu",
-        add_special_tokens: bool = True,
+        add_special_tokens: bool = True, batch_size: int = 16, max_tokens: int = 512,
     ) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -540,26 +569,33 @@ class CausalLMJudge:
         self.threshold = threshold
         self.device = device
         self.add_special_tokens = add_special_tokens
-        yes = self.tokenizer(" yes", add_special_tokens=False)["input_ids"]
-        no = self.tokenizer(" no", add_special_tokens=False)["input_ids"]
-        common = 0
-        while common < min(len(yes), len(no)) and yes[common] == no[common]:
-            common += 1
-        if common >= min(len(yes), len(no)):
-            raise ValueError("' yes' and ' no' do not differ in their tokens")
-        self._shared = list(yes[:common])
-        self._yes, self._no = yes[common], no[common]
+        self.batch_size = batch_size
+        self.max_tokens = max_tokens
+        self._shared, self._yes, self._no = yes_no_tokens(self.tokenizer)
 
     @torch.no_grad()
     def predict_proba(self, questions: Sequence[str], answers: Sequence[str]) -> list[float]:
+        pairs = list(zip(questions, answers, strict=True))
+        pad = self.tokenizer.pad_token_id
+        pad = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
         out: list[float] = []
-        for q, a in zip(questions, answers, strict=True):
-            ids = self.tokenizer(judge_prompt(q, a, self.kind),
-                                 add_special_tokens=self.add_special_tokens)["input_ids"]
-            ids = torch.tensor([list(ids) + self._shared], device=self.device)
-            logits = self.model(input_ids=ids).logits[0, -1].float()
-            pair = torch.softmax(logits[[self._yes, self._no]], dim=-1)
-            out.append(float(pair[0]))
+        for start in range(0, len(pairs), self.batch_size):
+            rows = []
+            for q, a in pairs[start:start + self.batch_size]:
+                ids = self.tokenizer(judge_prompt(q, a, self.kind),
+                                     add_special_tokens=self.add_special_tokens)["input_ids"]
+                rows.append((list(ids) + self._shared)[-self.max_tokens:])
+            width = max(len(r) for r in rows)
+            ids = torch.full((len(rows), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(rows), width), dtype=torch.long)
+            for i, r in enumerate(rows):
+                ids[i, :len(r)] = torch.tensor(r)
+                mask[i, :len(r)] = 1
+            last = mask.sum(dim=1) - 1
+            logits = yes_no_logits(self.model, ids.to(self.device), mask.to(self.device),
+                                   last.to(self.device), self._yes, self._no)
+            pair = torch.softmax(logits, dim=-1)
+            out += [float(p) for p in pair[:, 0]]
         return out
 
     def predict(self, questions: Sequence[str], answers: Sequence[str]) -> list[bool]:
