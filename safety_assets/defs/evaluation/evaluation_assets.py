@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 import polars as pl
@@ -20,6 +20,7 @@ from safety_assets.defs.resources import (
     GenerationBackendResource,
     ModelStoreResource,
     SafetyRulesResource,
+    TrainingResource,
     WarehouseResource,
 )
 from safety_assets.evaluation.benchmark_summary import item_rows, stage_comparisons, summarize
@@ -109,6 +110,17 @@ class JudgesConfig(dg.Config):
                                           "instead of training one (e.g. a Llama-2 judge).")
     local_info_judge: str | None = None
     seed: int = 0
+    lm_judge: bool = Field(default=False, description=(
+        "Also fine-tune a judge pair from the model profile's pretrained model (smollm2 or "
+        "local), as GPT-judge was made, and compare it with the MiniLM pair on the same "
+        "held-out rows and probes."))
+    lm_train_rows: int = Field(default=1000, description="Human-labelled rows per LM judge.")
+    lm_eval_rows: int = Field(default=500, description=(
+        "Held-out rows both pairs are compared on (an LM judge reads ~8 rows/s on 2 cores)."))
+    lm_synthetic_fraction: float = Field(default=0.0, description=(
+        "Synthetic garbage rows for the LM judges (0: the judge files only, as GPT-judge)."))
+    judge_with: Literal["minilm", "lm"] = Field(default="minilm", description=(
+        "Which trained pair judges the benchmarks; the blocking probe check applies to it."))
 
 
 # The TruthfulQA judges' training and probing code (bump to retrain them).
@@ -121,8 +133,8 @@ TRUTHFULQA_JUDGES_CODE_VERSION = "2"
                    "judge files (plus synthetic garbage), held out by question; probed with "
                    "garbage and reference answers, and scored on held-out human labels.")
 def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
-                      eval_data: EvalDataResource, model_store: ModelStoreResource
-                      ) -> dg.MaterializeResult:
+                      eval_data: EvalDataResource, model_store: ModelStoreResource,
+                      training: TrainingResource) -> dg.MaterializeResult:
     from safety_assets.evaluation import JudgeConfig, TextEncoder, load_judge, train_judge
     from safety_assets.evaluation.judge_probes import (
         build_probes,
@@ -135,8 +147,17 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
 
     paths = eval_data.paths()
     root = model_store.get().root / "truthfulqa_judges"
+    if config.judge_with == "lm" and not config.lm_judge:
+        raise dg.Failure("judge_with='lm' needs lm_judge=True")
+    profile = training.profile
+    if config.lm_judge and not profile.is_local():
+        raise dg.Failure("lm_judge fine-tunes the profile's pretrained model, and the tiny "
+                         "profile has none: set the model profile to smollm2 or local")
+    lm_base = (profile.pretrained_folder(model_store.get().root) if config.lm_judge
+               else None)
     version = versions.fingerprint(
         code=TRUTHFULQA_JUDGES_CODE_VERSION, config=config.model_dump(),
+        base=versions.folder_stamp(lm_base) if lm_base else None,
         data=[versions.folder_stamp(p) for p in (paths.finetune_truth, paths.finetune_info,
                                                  paths.truthfulqa_csv)])
     if versions.folder_is_current(root, version):
@@ -184,16 +205,26 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
     probe_questions = held_out["truth"] & held_out["info"]
     probes = build_probes(load_truthfulqa(paths.truthfulqa_csv), probe_questions,
                           seed=config.seed)
-    probe_report = probe_judges(judges["truth"], judges["info"], probes, seed=config.seed)
-    probe_report.extra.update(n_questions=len(probe_questions), n_probes=len(probes))
+    reports = {"minilm": probe_judges(judges["truth"], judges["info"], probes,
+                                      seed=config.seed)}
+    chosen = {"truth": config.local_truth_judge or str(root / "truth"),
+              "info": config.local_info_judge or str(root / "info")}
+    if lm_base is not None:
+        lm_metadata, reports["lm"] = _lm_judges(context, config, lm_base, judges,
+                                                reports["minilm"], probes, paths, root / "lm")
+        metadata.update(lm_metadata)
+        if config.judge_with == "lm":
+            chosen = {kind: str(root / "lm" / kind) for kind in ("truth", "info")}
+    probe_report = reports[config.judge_with]
+    probe_report.extra.update(n_questions=len(probe_questions), n_probes=len(probes),
+                              judges=config.judge_with)
     root.mkdir(parents=True, exist_ok=True)
     (root / "probes.json").write_text(json.dumps(probe_report.to_dict(), indent=1))
     context.log.info(probe_report.summary())
     png = _probe_plot(probe_report, root / "probes.png")
 
-    (root / "judges.json").write_text(json.dumps({
-        "truth": config.local_truth_judge or str(root / "truth"),
-        "info": config.local_info_judge or str(root / "info")}))
+    (root / "judges.json").write_text(json.dumps(chosen))
+    metadata["judges_used"] = dg.MetadataValue.json(chosen)
     versions.mark_folder(root, version)
     return dg.MaterializeResult(metadata={
         **metadata,
@@ -205,6 +236,51 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
         "probe_seed": config.seed,
         "input_version": version, "reused": False},
         data_version=dg.DataVersion(version))
+
+
+def _lm_judges(context: dg.AssetExecutionContext, config: JudgesConfig, base: Path,
+               minilm: dict[str, Any], minilm_report: Any, probes: list[Any], paths: Any,
+               folder: Path) -> tuple[dict[str, Any], Any]:
+    """Fine-tune the LM judge pair, and compare it with the MiniLM pair on the same held-out
+    rows (paired) and the same probes."""
+    from safety_assets.evaluation.judge_probes import (
+        compare_on_held_out,
+        held_out_accuracy,
+        probe_judges,
+    )
+    from safety_assets.evaluation.judges import JudgeConfig
+    from safety_assets.evaluation.lm_judges import LMJudgeConfig, train_lm_judge
+
+    split = JudgeConfig(seed=config.seed, eval_rows=config.lm_eval_rows)
+    lm_config = LMJudgeConfig(train_rows=config.lm_train_rows, eval_rows=config.lm_eval_rows,
+                              test_fraction=split.test_fraction, seed=config.seed,
+                              synthetic_fraction=config.lm_synthetic_fraction)
+    metadata: dict[str, Any] = {}
+    judges: dict[str, Any] = {}
+    lines = ["| kind | MiniLM accuracy % | LM accuracy % | LM minus MiniLM (paired) |",
+             "|---|---|---|---|"]
+    for kind in ("truth", "info"):
+        judges[kind], figures = train_lm_judge(base, paths.judge_file(kind), kind,
+                                               folder / kind, config=lm_config,
+                                               references=paths.truthfulqa_csv)
+        accuracy = {name: held_out_accuracy(judge, paths.judge_file(kind), config=split)
+                    for name, judge in (("minilm", minilm[kind]), ("lm", judges[kind]))}
+        diff = compare_on_held_out(judges[kind], minilm[kind], paths.judge_file(kind),
+                                   config=split)
+        metadata[f"lm_{kind}_judge"] = dg.MetadataValue.path(str(folder / kind))
+        metadata[f"lm_{kind}_training"] = dg.MetadataValue.json(figures)
+        metadata[f"lm_{kind}_held_out_human_labels"] = dg.MetadataValue.json({
+            "accuracy": accuracy["lm"].accuracy.to_dict(),
+            "minus_minilm": diff.to_dict()})
+        lines.append(f"| {kind} | {accuracy['minilm'].accuracy.pct().format()} | "
+                     f"{accuracy['lm'].accuracy.pct().format()} | {diff.format()} |")
+        context.log.info(f"LM {kind} judge: {accuracy['lm'].summary()}")
+    report = probe_judges(judges["truth"], judges["info"], probes, seed=config.seed)
+    lines += ["", f"Probes: MiniLM {minilm_report.summary()}; LM {report.summary()}", "",
+              "LM judge probe rates:", "", report.table()]
+    metadata["lm_probe_report"] = dg.MetadataValue.json(report.to_dict())
+    metadata["judge_comparison"] = dg.MetadataValue.md("\n".join(lines))
+    return metadata, report
 
 
 def _probe_plot(report: Any, path: Path) -> Path:
