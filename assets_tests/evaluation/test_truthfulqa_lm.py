@@ -119,3 +119,38 @@ def test_generation_works_with_a_tokenizer_without_pad_token(tiny_lm, tqa_items)
     generate = hf_generate_fn(model, no_pad, max_new_tokens=4)
     assert len(generate_answers([it.question for it in tqa_items[:2]], generate)) == 2
     assert no_pad.pad_token is None  # restored
+
+
+def test_the_shared_primer_cache_gives_the_same_logliks_and_feeds_only_the_rest(tiny_lm,
+                                                                               tqa_items):
+    from safety_assets.evaluation.truthfulqa import QA_PRIMER, PrefixCache
+
+    model, tokenizer = tiny_lm
+    prefix = PrefixCache.build(model, tokenizer, QA_PRIMER)
+    widths: list[int] = []
+    hook = model.register_forward_pre_hook(
+        lambda module, args, kwargs: widths.append(kwargs["input_ids"].shape[1]),
+        with_kwargs=True)
+    try:
+        for item in tqa_items[:4]:
+            context = qa_prompt(item.question)
+            options = list(item.mc2_choices)
+            widths.clear()
+            cached = option_logliks(model, tokenizer, context, options, prefix=prefix)
+            assert widths and max(widths) < len(prefix.ids)   # the primer was not fed again
+            plain = option_logliks(model, tokenizer, context, options)
+            assert cached == pytest.approx(plain, abs=1e-4)
+    finally:
+        hook.remove()
+    # The cache is copied per batch, never grown: it still holds the primer alone.
+    assert prefix.cache.get_seq_length() == len(prefix.ids)
+
+
+def test_mc1_mc2_with_and_without_the_shared_primer_agree(tiny_lm, tqa_items):
+    model, tokenizer = tiny_lm
+    items = tqa_items[10:16]
+    shared = truthfulqa_mc(model, tokenizer, items, share_primer=True)
+    alone = truthfulqa_mc(model, tokenizer, items, share_primer=False)
+    assert shared.per_question["mc1"].to_list() == alone.per_question["mc1"].to_list()
+    assert shared.per_question["mc2"].to_list() == pytest.approx(
+        alone.per_question["mc2"].to_list(), abs=1e-4)

@@ -130,7 +130,7 @@ def train_lm_judge(
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     model = AutoModelForCausalLM.from_pretrained(str(base_folder), local_files_only=True,
-                                                 torch_dtype=torch.float32).to(device)
+                                                 dtype=torch.float32).to(device)
     shared, yes, no = yes_no_tokens(tokenizer)
     model = apply_lora(model, config.lora, "causal_lm")
     model.train()

@@ -24,6 +24,7 @@ same.
 
 from __future__ import annotations
 
+import copy
 import csv
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -242,6 +243,42 @@ def _max_length(model: Any) -> int | None:
     return getattr(getattr(model, "config", None), "max_position_embeddings", None)
 
 
+@dataclass
+class PrefixCache:
+    """The KV cache of a context prefix that every scored sequence starts with (TruthfulQA's
+    6-shot primer: ~85% of each MC sequence), computed once per model instead of once per
+    option. ``ids``: the prefix's tokens, as they begin every whole encoding that uses it."""
+
+    ids: list[int]
+    cache: Any
+
+    @classmethod
+    @torch.no_grad()
+    def build(cls, model: Any, tokenizer: Any, prefix: str, *,
+              add_special_tokens: bool = False) -> PrefixCache:
+        from transformers import DynamicCache
+
+        ids = _encode(tokenizer, prefix, add_special_tokens)
+        if not ids:
+            raise ValueError("the prefix encodes to no tokens")
+        device = next(model.parameters()).device
+        cache = DynamicCache(config=model.config)
+        model(input_ids=torch.tensor([ids], device=device), cache=cache, use_cache=True)
+        return cls(ids, cache)
+
+    def covers(self, ids: Sequence[int]) -> bool:
+        """Whether ``ids`` start with the prefix and go on past it (the encoding of the text
+        that follows can merge across the boundary; then the row is scored without it)."""
+        n = len(self.ids)
+        return len(ids) > n + 1 and list(ids[:n]) == self.ids
+
+    def repeated(self, batch: int) -> Any:
+        """A fresh copy for ``batch`` rows (a forward pass appends to the cache it is given)."""
+        fresh = copy.deepcopy(self.cache)
+        fresh.batch_repeat_interleave(batch)
+        return fresh
+
+
 @torch.no_grad()
 def option_logliks(
     model: Any,
@@ -253,6 +290,7 @@ def option_logliks(
     delimiter: str = " ",
     add_special_tokens: bool = False,
     max_batch: int = 64,
+    prefix: PrefixCache | None = None,
 ) -> list[float]:
     """Summed log-probability of each ``delimiter + option`` as a continuation of ``context``.
 
@@ -260,6 +298,10 @@ def option_logliks(
     right padding; ``batched=False`` runs one forward per option. The two agree up to float
     round-off. Sequences longer than the model's context are cut from the left, as the harness
     does. ``add_special_tokens=False`` matches the harness default for causal HF models (no BOS).
+
+    ``prefix``: the cached start of ``context`` (:class:`PrefixCache`); the options whose
+    whole encoding begins with it are scored from its KV cache, feeding only the tokens after
+    it, and give the same numbers up to float round-off.
     """
     pairs = [
         encode_pair(tokenizer, context, delimiter + option, add_special_tokens=add_special_tokens)
@@ -275,26 +317,38 @@ def option_logliks(
         rows.append((full, len(cont)))
     device = next(model.parameters()).device
     step = max_batch if batched else 1
-    scores: list[float] = []
-    for start in range(0, len(rows), step):
-        chunk = rows[start : start + step]
-        width = max(len(ids) - 1 for ids, _ in chunk)
-        input_ids = torch.zeros((len(chunk), width), dtype=torch.long)
-        attention = torch.zeros((len(chunk), width), dtype=torch.long)
-        for i, (ids, _) in enumerate(chunk):
-            inputs = torch.tensor(ids[:-1], dtype=torch.long)
-            input_ids[i, : len(inputs)] = inputs
-            attention[i, : len(inputs)] = 1
-        logits = model(
-            input_ids=input_ids.to(device), attention_mask=attention.to(device)
-        ).logits.float()
-        logprobs = torch.log_softmax(logits, dim=-1)
-        for i, (ids, n_cont) in enumerate(chunk):
-            n_in = len(ids) - 1
-            targets = torch.tensor(ids[-n_cont:], dtype=torch.long, device=logprobs.device)
-            positions = torch.arange(n_in - n_cont, n_in, device=logprobs.device)
-            scores.append(float(logprobs[i, positions, targets].sum()))
-    return scores
+    scores: dict[int, float] = {}
+    # Rows the prefix cache covers skip its tokens (and must see all of them: not cut).
+    cached = [i for i, (ids, n_cont) in enumerate(rows)
+              if prefix is not None and prefix.covers(ids)
+              and len(ids) - 1 - n_cont >= len(prefix.ids)]
+    plain = [i for i in range(len(rows)) if i not in set(cached)]
+    skip = len(prefix.ids) if prefix is not None else 0
+    for indices, offset in ((plain, 0), (cached, skip)):
+        for start in range(0, len(indices), step):
+            chunk = indices[start : start + step]
+            width = max(len(rows[i][0]) - 1 - offset for i in chunk)
+            input_ids = torch.zeros((len(chunk), width), dtype=torch.long)
+            attention = torch.zeros((len(chunk), offset + width), dtype=torch.long)
+            attention[:, :offset] = 1
+            for row, i in enumerate(chunk):
+                inputs = torch.tensor(rows[i][0][offset:-1], dtype=torch.long)
+                input_ids[row, : len(inputs)] = inputs
+                attention[row, offset : offset + len(inputs)] = 1
+            extra: dict[str, Any] = {}
+            if offset:
+                extra = {"cache": prefix.repeated(len(chunk)), "use_cache": True}
+            logits = model(input_ids=input_ids.to(device), attention_mask=attention.to(device),
+                           **extra).logits.float()
+            logprobs = torch.log_softmax(logits, dim=-1)
+            for row, i in enumerate(chunk):
+                ids, n_cont = rows[i]
+                n_in = len(ids) - 1 - offset
+                targets = torch.tensor(ids[-n_cont:], dtype=torch.long,
+                                       device=logprobs.device)
+                positions = torch.arange(n_in - n_cont, n_in, device=logprobs.device)
+                scores[i] = float(logprobs[row, positions, targets].sum())
+    return [scores[i] for i in range(len(rows))]
 
 
 # --------------------------------------------------------------------------- MC1 / MC2
@@ -351,10 +405,18 @@ def truthfulqa_mc(
     *,
     batched: bool = True,
     add_special_tokens: bool = False,
+    share_primer: bool = True,
 ) -> MCResult:
     """MC1 and MC2 of a causal LM on ``items`` (each option scored once per task, as the
-    harness does: MC1 and MC2 share the options common to both)."""
+    harness does: MC1 and MC2 share the options common to both).
+
+    ``share_primer``: the 6-shot primer's KV cache is computed once for every question and
+    option (:class:`PrefixCache`) instead of once per option; the scores are the same.
+    """
     rows: list[dict[str, Any]] = []
+    prefix = (PrefixCache.build(model, tokenizer, QA_PRIMER,
+                                add_special_tokens=add_special_tokens)
+              if share_primer and items else None)
     for item in items:
         context = qa_prompt(item.question)
         needed = list(dict.fromkeys((*item.mc1_choices, *item.mc2_choices)))
@@ -362,7 +424,8 @@ def truthfulqa_mc(
             zip(
                 needed,
                 option_logliks(model, tokenizer, context, needed, batched,
-                               add_special_tokens=add_special_tokens),
+                               add_special_tokens=add_special_tokens, prefix=prefix,
+                               max_batch=16 if prefix is not None else 64),
                 strict=True,
             )
         )
