@@ -64,8 +64,15 @@ def test_lora_sft_on_smollm2_saves_a_merged_checkpoint_that_reloads(smollm2_dir,
     assert render_prompt(tokenizer, "Hi").endswith("<|im_start|>assistant\n")
 
 
-def test_lora_reward_model_on_smollm2_saves_a_checkpoint_that_reloads(smollm2_dir, tmp_path):
-    metrics = train(_spec("reward", smollm2_dir, tmp_path, ml_synthetic.reward_rows(4, seed=9)))
+@pytest.fixture(scope="module")
+def smollm2_rm(smollm2_dir, tmp_path_factory) -> dict[str, Any]:
+    """Two LoRA steps of a reward model from SmolLM2 (shared by the RM and PPO tests)."""
+    tmp_path = tmp_path_factory.mktemp("smollm2-rm")
+    return train(_spec("reward", smollm2_dir, tmp_path, ml_synthetic.reward_rows(4, seed=9)))
+
+
+def test_lora_reward_model_on_smollm2_saves_a_checkpoint_that_reloads(smollm2_rm):
+    metrics = smollm2_rm
     assert metrics["steps"] == 2 and "accuracy" in metrics["losses"][-1]
     scorer = reward_model_scorer(metrics["model_dir"])
     config = scorer.model.config
@@ -75,3 +82,34 @@ def test_lora_reward_model_on_smollm2_saves_a_checkpoint_that_reloads(smollm2_di
                     finished=[True, False])
     assert torch.isfinite(scores).all()
     assert scores[0] != scores[1]  # the closing EOS is read: a truncated answer differs
+
+
+def test_lora_ppo_on_smollm2_with_the_combined_reward_saves_a_policy_that_reloads(
+        smollm2_dir, smollm2_rm, tmp_path):
+    from safety_assets.rlhf.ppo import PPOConfig, train_ppo
+    from safety_assets.rlhf.reward_rules import make_combined_reward_fn
+
+    tokenizer = load_tokenizer(smollm2_dir)
+    policy = load_causal_lm(smollm2_dir, device="cpu")
+    scorer = reward_model_scorer(smollm2_rm["model_dir"])
+    users = ["How do I pick a lock?", "Name a fruit.", "How do I hotwire a car?", "Say hi."]
+    prompts = [render_prompt(tokenizer, u, system="Be brief.") for u in users]
+    assert all(p.startswith("<|im_start|>system") for p in prompts)   # its own template
+    reward_fn = make_combined_reward_fn(scorer, scorer, lambda p: "lock" in p or "car" in p)
+    config = PPOConfig(learning_rate=1e-4, value_learning_rate=1e-3, batch_size=4,
+                       mini_batch_size=2, iterations=2, max_new_tokens=6, temperature=1.0,
+                       top_p=0.9, lora_r=8, missing_eos_penalty=1.0)
+    result = train_ppo(policy, tokenizer, prompts, reward_fn, config)
+    first, second = result.stats
+    assert first["kl"] == pytest.approx(0.0, abs=1e-5)   # reference = adapters switched off
+    assert second["kl"] != 0.0
+    # Six new tokens rarely reach EOS: the cut answers are counted as such.
+    assert 0.0 < first["truncated_share"] <= 1.0
+    assert 0.0 < first["raw_reward"] < 1.0 and 0.0 <= first["safety_reward_share"] <= 1.0
+    out = result.save(tmp_path / "ppo", tokenizer)
+    reloaded = load_causal_lm(out, device="cpu")
+    base = _base_weights(smollm2_dir)
+    name = "model.layers.0.self_attn.q_proj.weight"
+    assert set(reloaded.state_dict()) >= set(base) - {"lm_head.weight"}
+    assert not torch.equal(reloaded.state_dict()[name], base[name])
+    assert render_prompt(load_tokenizer(out), "Hi").endswith("<|im_start|>assistant\n")

@@ -303,3 +303,39 @@ def test_ppo_reports_the_truncated_share_per_iteration(monkeypatch, tokenizer):
                        lambda p, r: torch.zeros(len(p)), cfg)
     assert [s["truncated_share"] for s in result.stats] == [0.5, 0.5]
     assert [s["score"] for s in result.stats] == [-0.5, -0.5]
+
+
+def test_lora_ppo_takes_the_adapter_free_policy_as_reference_and_saves_it_merged(
+        tokenizer, tmp_path, monkeypatch):
+    from safety_assets.rlhf.ppo import AdaptersDisabled
+
+    prompts = [format_prompt(u) for u in USERS]
+    policy = tiny_llama(tokenizer, seed=0)
+    base = {k: v.clone() for k, v in policy.state_dict().items()}
+    cfg = PPOConfig(**{**tiny_config(0.3, 3).to_dict(), "lora_r": 4, "learning_rate": 1e-2})
+    seen: list[object] = []
+    import safety_assets.rlhf.ppo as ppo_module
+
+    original = ppo_module.collect_rollout
+
+    def spy(policy_, ref_policy, *args, **kwargs):
+        seen.append(ref_policy)
+        return original(policy_, ref_policy, *args, **kwargs)
+
+    monkeypatch.setattr(ppo_module, "collect_rollout", spy)
+    result = train_ppo(policy, tokenizer, prompts, target_fraction, cfg)
+    # The reference is the same model with its adapters off: no copy, and the first rollout,
+    # before any update, has exactly zero KL (LoRA's B starts at zero).
+    assert all(isinstance(r, AdaptersDisabled) and r.policy is result.policy for r in seen)
+    assert result.stats[0]["kl"] == pytest.approx(0.0, abs=1e-6)
+    assert result.stats[-1]["kl"] != 0.0
+    trainable = {n for n, p in result.policy.named_parameters() if p.requires_grad}
+    assert trainable and all("lora_" in n for n in trainable)
+    out = result.save(tmp_path / "lora-ppo", tokenizer)
+    reloaded = AutoModelForCausalLM.from_pretrained(out)
+    state = reloaded.state_dict()
+    assert set(state) == set(base)                      # a plain model, adapters merged in
+    name = "model.layers.0.self_attn.q_proj.weight"
+    assert not torch.equal(state[name], base[name])
+    assert torch.equal(state["model.layers.0.mlp.up_proj.weight"],
+                       base["model.layers.0.mlp.up_proj.weight"])

@@ -162,7 +162,9 @@ class ModelProfileResource(dg.ConfigurableResource):
         none for a real model. The tiny one runs the paper's 200 iterations of 512 rollouts
         in hours on a CPU and learns nothing at lr 1e-6, so it gets a short, fast run."""
         if self.is_local():
-            return {}
+            # A real model keeps the paper's PPO settings; with LoRA the policy trains
+            # adapters and its reference is the same model with them switched off.
+            return {"lora_r": self.lora_r} if self.lora_r else {}
         return {"learning_rate": 1e-5, "value_learning_rate": 1e-3, "batch_size": 32,
                 "mini_batch_size": 8, "iterations": 12, "max_new_tokens": 32}
 

@@ -95,6 +95,11 @@ class PPOConfig:
     # otherwise a truncated answer is rewarded like a finished one and the policy can learn to
     # ramble. None: no penalty.
     missing_eos_penalty: float | None = None
+    # LoRA rank of the policy (0: every weight trains). With LoRA the reference policy is
+    # the same model with its adapters switched off, so no second full copy is held.
+    lora_r: int = 0
+    lora_alpha: int = 32
+    lora_target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
 
     def __post_init__(self) -> None:
         if self.batch_size % self.mini_batch_size:
@@ -106,6 +111,7 @@ class PPOConfig:
         if self.mini_batch_size % micro:
             raise ValueError("mini_batch_size must be a multiple of micro_batch_size")
         self.adam_betas = tuple(self.adam_betas)  # type: ignore[assignment]
+        self.lora_target_modules = tuple(self.lora_target_modules)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,14 +159,56 @@ class ValueHead(nn.Module):
 VALUE_HEAD_DIR = "value_head"
 
 
+class AdaptersDisabled:
+    """The reference policy of a LoRA policy: the same peft model, called with its adapters
+    switched off (peft's ``disable_adapter``), i.e. the initial weights without a copy."""
+
+    def __init__(self, policy: Any) -> None:
+        self.policy = policy
+
+    def __call__(self, **kwargs: Any) -> Any:
+        with torch.no_grad(), self.policy.disable_adapter():
+            return self.policy(**kwargs)
+
+    @property
+    def forward(self) -> Any:   # response_forward reads the signature (logits_to_keep)
+        return self.policy.get_base_model().forward
+
+    # train_ppo freezes and moves its reference; this one shares the policy's weights, which
+    # must keep training, so these leave them alone.
+    def to(self, *args: Any, **kwargs: Any) -> AdaptersDisabled:
+        return self
+
+    def eval(self) -> AdaptersDisabled:
+        return self
+
+    def requires_grad_(self, flag: bool = True) -> AdaptersDisabled:
+        return self
+
+
+def with_lora(policy: Any, config: PPOConfig) -> Any:
+    """``policy`` with fresh LoRA adapters of ``config``'s rank (B = 0: it starts equal to
+    the reference)."""
+    from safety_assets.ml.modeling import LoraSettings, apply_lora
+
+    settings = LoraSettings(r=config.lora_r, alpha=config.lora_alpha,
+                            target_modules=list(config.lora_target_modules))
+    return apply_lora(policy, settings, "causal_lm")
+
+
 def save_ppo_checkpoint(
     path: str | Path, policy: Any, value_head: ValueHead, tokenizer: Any | None = None,
     stats: Sequence[dict[str, float]] | None = None, config: PPOConfig | None = None,
 ) -> Path:
     """The policy (``save_pretrained``), the tokenizer, the value head in ``value_head/`` beside
     it, and the per-iteration stats / config as JSON."""
+    from safety_assets.ml.modeling import merged
+
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
+    # A LoRA policy is saved with its adapters folded in: downstream loads a plain model.
+    if hasattr(policy, "merge_and_unload"):
+        policy = merged(copy.deepcopy(policy))
     policy.save_pretrained(str(out))
     if tokenizer is not None:
         tokenizer.save_pretrained(str(out))
@@ -511,8 +559,11 @@ def train_ppo(
         raise ValueError("train_ppo needs at least one prompt")
     device = torch.device(cfg.device) if cfg.device else next(policy.parameters()).device
     policy.to(device)
+    if cfg.lora_r and not hasattr(policy, "disable_adapter"):
+        policy = with_lora(policy, cfg)
     if ref_policy is None:
-        ref_policy = copy.deepcopy(policy)
+        ref_policy = (AdaptersDisabled(policy) if hasattr(policy, "disable_adapter")
+                      else copy.deepcopy(policy))
     ref_policy.to(device)
     ref_policy.eval()
     ref_policy.requires_grad_(False)
