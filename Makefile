@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo test defs ui clean-home
+.PHONY: setup demo demo-real test defs ui clean-home
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ setup: $(VENV)/.installed
 ## Set up, then materialize the whole graph on the embedded sample data (tiny models, CPU).
 demo: setup
 	$(PY) -m safety_assets.demo
+
+## The third command: the same graph on SmolLM2-135M-Instruct (LoRA, sized for 2 CPU cores),
+## in its own Dagster home so that the tiny demo's models and tables stay apart.
+demo-real: setup
+	DAGSTER_HOME=$(CURDIR)/dagster_home_real $(PY) -m safety_assets.demo --profile smollm2 \
+		--questions 200
 
 ## Set up, then run every test.
 test: setup

@@ -531,6 +531,28 @@ def yes_no_tokens(tokenizer: Any) -> tuple[list[int], int, int]:
     return list(yes[:common]), yes[common], no[common]
 
 
+def judge_batch(tokenizer: Any, prompts: Sequence[str], shared: list[int], max_tokens: int,
+                device: str | torch.device, *, add_special_tokens: bool = True
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-padded ids and mask of ``prompts`` followed by the ``shared`` answer tokens, cut
+    from the left beyond ``max_tokens`` (the suffix is always read), and the index of each
+    row's last token, where the answer token's logits are read."""
+    rows = []
+    for prompt in prompts:
+        ids = list(tokenizer(prompt, add_special_tokens=add_special_tokens)["input_ids"])
+        rows.append((ids + shared)[-max_tokens:])
+    width = max(len(r) for r in rows)
+    pad = tokenizer.pad_token_id
+    pad = pad if pad is not None else (tokenizer.eos_token_id or 0)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    last = mask.sum(dim=1) - 1
+    return ids.to(device), mask.to(device), last.to(device)
+
+
 def yes_no_logits(model: Any, ids: torch.Tensor, mask: torch.Tensor, last: torch.Tensor,
                   yes: int, no: int) -> torch.Tensor:
     """(batch, 2) logits of the yes and no tokens after each right-padded prompt (``last``:
@@ -576,24 +598,14 @@ class CausalLMJudge:
     @torch.no_grad()
     def predict_proba(self, questions: Sequence[str], answers: Sequence[str]) -> list[float]:
         pairs = list(zip(questions, answers, strict=True))
-        pad = self.tokenizer.pad_token_id
-        pad = pad if pad is not None else (self.tokenizer.eos_token_id or 0)
         out: list[float] = []
         for start in range(0, len(pairs), self.batch_size):
-            rows = []
-            for q, a in pairs[start:start + self.batch_size]:
-                ids = self.tokenizer(judge_prompt(q, a, self.kind),
-                                     add_special_tokens=self.add_special_tokens)["input_ids"]
-                rows.append((list(ids) + self._shared)[-self.max_tokens:])
-            width = max(len(r) for r in rows)
-            ids = torch.full((len(rows), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(rows), width), dtype=torch.long)
-            for i, r in enumerate(rows):
-                ids[i, :len(r)] = torch.tensor(r)
-                mask[i, :len(r)] = 1
-            last = mask.sum(dim=1) - 1
-            logits = yes_no_logits(self.model, ids.to(self.device), mask.to(self.device),
-                                   last.to(self.device), self._yes, self._no)
+            prompts = [judge_prompt(q, a, self.kind)
+                       for q, a in pairs[start:start + self.batch_size]]
+            ids, mask, last = judge_batch(self.tokenizer, prompts, self._shared,
+                                          self.max_tokens, self.device,
+                                          add_special_tokens=self.add_special_tokens)
+            logits = yes_no_logits(self.model, ids, mask, last, self._yes, self._no)
             pair = torch.softmax(logits, dim=-1)
             out += [float(p) for p in pair[:, 0]]
         return out

@@ -35,6 +35,7 @@ from safety_assets.evaluation.judges import (
     CausalLMJudge,
     JudgeExample,
     _check_kind,
+    judge_batch,
     judge_prompt,
     load_judge_file,
     synthetic_examples,
@@ -69,25 +70,6 @@ class LMJudgeConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _batch(tokenizer: Any, prompts: Sequence[str], shared: list[int], max_tokens: int,
-           device: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Right-padded ids and mask, and the index of each row's last token (where the answer
-    token's logits are read)."""
-    rows = []
-    for prompt in prompts:
-        ids = list(tokenizer(prompt, add_special_tokens=True)["input_ids"]) + shared
-        rows.append(ids[-max_tokens:])
-    width = max(len(r) for r in rows)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = torch.tensor(r)
-        mask[i, : len(r)] = 1
-    last = mask.sum(dim=1) - 1
-    return ids.to(device), mask.to(device), last.to(device)
 
 
 def train_lm_judge(
@@ -147,8 +129,9 @@ def train_lm_judge(
             queue += fresh
         batch = [train[i] for i in queue[: config.batch_size]]
         del queue[: config.batch_size]
-        ids, mask, last = _batch(tokenizer, [judge_prompt(e.question, e.answer, kind)
-                                             for e in batch], shared, config.max_tokens, device)
+        ids, mask, last = judge_batch(tokenizer, [judge_prompt(e.question, e.answer, kind)
+                                                  for e in batch], shared, config.max_tokens,
+                                      device)
         logits = yes_no_logits(model, ids, mask, last, yes, no)
         # Class 0 is " yes": the label "truthful" / "informative".
         target = torch.tensor([0 if e.label else 1 for e in batch], device=device)

@@ -17,7 +17,7 @@ from safety_assets.defs.resources import (
     TrainingResource,
     WarehouseResource,
 )
-from safety_assets.defs.rlhf.rlhf_assets import fine_tune_on, prompts_of, prompts_query
+from safety_assets.defs.rlhf.rlhf_assets import at_most, fine_tune_on, prompts_of, prompts_query
 from safety_assets.defs.sft.training_configs import TrainConfig
 from safety_assets.plots import figure_to, markdown_image
 from safety_assets.rlhf import selection
@@ -39,6 +39,8 @@ class DistillationConfig(dg.Config):
     max_new_tokens: int = 48
     temperature: float = 0.0
     seed: int = 0
+    max_prompts: int | None = Field(default=None, description=(
+        "At most this many adversarial train prompts, a seeded random subset (None: all)."))
 
 
 # Covers the preprompts and answer templates too: change them, change this.
@@ -67,8 +69,9 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     if versions.is_current(warehouse.get(), "context_distillation_dataset", "", version,
                            "SELECT count(*) FROM context_distillation", []):
         return reused_materialization(context, version)
-    prompts = prompts_of(warehouse, TRAIN).filter(
-        pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean))
+    prompts = at_most(prompts_of(warehouse, TRAIN).filter(
+        pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean)),
+        config.max_prompts, config.seed)
     backend = generation.open(model_store.path_of(config.policy))
     rows = list(prompts.iter_rows(named=True))
     # Both prompts in the policy's own chat format; the preprompt as its system turn.

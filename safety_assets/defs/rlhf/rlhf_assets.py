@@ -42,6 +42,9 @@ class SamplingConfig(dg.Config):
     split: str = Field(default=TRAIN, description="Prompts of this split only.")
     progress_every: int = Field(default=64, description="Prompts per generate call; "
                                                         "progress is logged after each.")
+    max_prompts: int | None = Field(default=None, description=(
+        "At most this many prompts of the category, a seeded random subset (None: all); "
+        "sizes a real model's run to a CPU."))
 
 
 def prompts_query(split: str, category: str | None = None) -> tuple[str, list[str]]:
@@ -54,6 +57,13 @@ def prompts_query(split: str, category: str | None = None) -> tuple[str, list[st
 def prompts_of(warehouse: WarehouseResource, split: str, category: str | None = None
              ) -> pl.DataFrame:
     return warehouse.get().query(*prompts_query(split, category))
+
+
+def at_most(prompts: pl.DataFrame, limit: int | None, seed: int) -> pl.DataFrame:
+    """A seeded random ``limit`` of ``prompts``, kept in id order (all when ``None``)."""
+    if limit is None or prompts.height <= limit:
+        return prompts
+    return prompts.sample(n=limit, seed=seed).sort("id")
 
 
 def _generate_with_progress(context: dg.AssetExecutionContext, backend: Any, texts: list[str],
@@ -113,7 +123,8 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     if versions.is_current(store, "sampled_responses", category, version, _SAMPLES_IN,
                            [category]):
         return reused_materialization(context, version)
-    prompts = prompts_of(warehouse, config.split, category)
+    prompts = at_most(prompts_of(warehouse, config.split, category), config.max_prompts,
+                      config.seed)
     model_path = ModelStore.path_of(store, config.policy)
     rows: list[dict[str, Any]] = []
     if prompts.height:
