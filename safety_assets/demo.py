@@ -25,25 +25,25 @@ SAMPLE_FILES = ("prompts.jsonl", "demonstrations.jsonl", "preferences.jsonl")
 # here; on a GPU, drop these and the paper's sizes apply (see the README).
 REAL_RUN_CONFIG: dict[str, dict] = {
     "train_models": {"ops": {
-        "sft_model": {"config": {"max_steps": 60, "batch_size": 8}},
-        "safety_reward_model": {"config": {"max_steps": 60, "batch_size": 4}},
-        "helpfulness_reward_model": {"config": {"max_steps": 60, "batch_size": 4}},
+        "sft_model": {"config": {"max_steps": 24, "batch_size": 8}},
+        "safety_reward_model": {"config": {"max_steps": 24, "batch_size": 4}},
+        "helpfulness_reward_model": {"config": {"max_steps": 24, "batch_size": 4}},
     }},
     "sample_and_score": {"ops": {
-        "sampled_responses": {"config": {"k": 4, "max_prompts": 12, "max_new_tokens": 64}},
+        "sampled_responses": {"config": {"k": 4, "max_prompts": 8, "max_new_tokens": 48}},
     }},
     "rlhf_and_distillation": {"ops": {
         "rejection_sampling_dataset": {"config": {"ks": [1, 2, 4]}},
-        "rejection_sampled_model": {"config": {"max_steps": 30, "batch_size": 8}},
-        "ppo_model": {"config": {"iterations": 4, "batch_size": 16, "mini_batch_size": 8,
-                                 "max_new_tokens": 64, "learning_rate": 1e-5,
+        "rejection_sampled_model": {"config": {"max_steps": 12, "batch_size": 8}},
+        "ppo_model": {"config": {"iterations": 2, "batch_size": 16, "mini_batch_size": 8,
+                                 "max_new_tokens": 48, "learning_rate": 1e-5,
                                  "value_learning_rate": 1e-4}},
-        "context_distillation_dataset": {"config": {"max_prompts": 48,
-                                                    "max_new_tokens": 64}},
-        "distilled_model": {"config": {"max_steps": 30, "batch_size": 8}},
+        "context_distillation_dataset": {"config": {"max_prompts": 32,
+                                                    "max_new_tokens": 48}},
+        "distilled_model": {"config": {"max_steps": 12, "batch_size": 8}},
     }},
     "prepare_evaluation": {"ops": {
-        "safety_judge_model": {"config": {"max_steps": 60, "batch_size": 4}},
+        "safety_judge_model": {"config": {"max_steps": 24, "batch_size": 4}},
     }},
 }
 
