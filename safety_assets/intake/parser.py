@@ -1,27 +1,46 @@
 """Reading annotation files row by row, in bounded memory, without ever raising on a bad row.
 
-Each row comes back with its 1-based row number (the line for JSONL, the record for CSV,
-the row for Parquet) and either a payload dict or the reason it could not be read. A file
-that cannot be opened at all raises :class:`FileParseError`, which intake quarantines as one
-record.
+Each row comes back with its 1-based row number (the line for JSONL, the record for CSV and
+TSV, the element for a JSON array, the row for Parquet) and either a payload dict or the
+reason it could not be read. A file that cannot be read at all raises
+:class:`FileParseError`, which intake quarantines as one record.
+
+Files come as tools write them, so the text formats accept their usual variants:
+
+- encodings: UTF-8 with or without a byte order mark (Notepad, Excel's "CSV UTF-8"), UTF-16
+  with its mark (Excel's "Unicode text"), and Windows-1252 (Excel's plain "CSV" in Western
+  locales) when a file is not UTF-8 and holds no UTF-8 sequence at all. A file that is UTF-8
+  except for a few bytes stays UTF-8: only the rows holding those bytes are refused;
+- CSV delimiters: the one of ``,`` ``;`` (Excel where the decimal mark is a comma), tab and
+  ``|`` that splits the header into the most columns; ``.tsv`` is always tab-separated;
+- CSV headers: names are matched without case, spaces or hyphens ("Risk Category" is
+  ``risk_category``); unnamed columns (a pandas index, Excel's trailing empty cells) are
+  ignored. A header that lacks a required column of every record kind is one file error that
+  lists the columns the file has and the closest match, not one refusal per row;
+- ``.json``: an array of records (pandas ``orient="records"``, most export buttons), read one
+  element at a time.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime
 import decimal
+import difflib
 import gzip
 import io
+import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".ndjson", ".csv", ".parquet")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".ndjson", ".csv", ".tsv",
+                                       ".json", ".parquet")
 DEFAULT_MAX_ROW_BYTES = 1_000_000
 # Python's json module recurses; a hostile file of nested brackets must not blow the stack.
 MAX_JSON_DEPTH = 64
@@ -44,8 +63,11 @@ def file_format(path: Path) -> str:
     for suffix in SUPPORTED_SUFFIXES:
         if name.endswith(suffix):
             return {".ndjson": ".jsonl"}.get(suffix, suffix)
+    hint = (" (a spreadsheet's tab-separated 'Unicode text' export can be renamed .tsv)"
+            if name.endswith(".txt") else "")
     raise FileParseError(
-        f"{path.name}: unsupported file type (expected one of {', '.join(SUPPORTED_SUFFIXES)})"
+        f"{path.name}: unsupported file type (expected one of "
+        f"{', '.join(SUPPORTED_SUFFIXES)}){hint}"
     )
 
 
@@ -61,10 +83,59 @@ def read_rows(path: Path, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES) -> Iterato
     except OSError as exc:
         raise FileParseError(f"{path.name}: cannot open: {exc}") from exc
     with handle:
-        if fmt == ".csv":
-            yield from _read_csv(handle, path, max_row_bytes)
+        if fmt in (".csv", ".tsv"):
+            encoding = text_encoding(path, opener)
+            yield from _read_csv(handle, path, max_row_bytes, encoding,
+                                 delimiter="\t" if fmt == ".tsv" else None)
+        elif fmt == ".json":
+            yield from _read_json_array(handle, path, max_row_bytes)
         else:
             yield from _read_jsonl(handle, max_row_bytes)
+
+
+# Well-formed UTF-8 sequences of two to four bytes. Windows-1252 text almost never holds one
+# ("Ã©" is how UTF-8 looks when read as 1252, not what people type).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}"
+    rb"|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def text_encoding(path: Path, opener: Any = open) -> str:
+    """The encoding a text export was written in (see the module docstring): a byte order
+    mark decides; else UTF-8, unless the file is not UTF-8 and holds no UTF-8 sequence, which
+    is Windows-1252. One streaming pass, in 1 MiB chunks."""
+    with opener(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    valid, multibyte, tail = True, False, b""
+    with opener(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            if valid:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    valid = False
+            if not multibyte:
+                # a sequence may straddle two chunks: keep the last 3 bytes
+                multibyte = _UTF8_MULTIBYTE.search(tail + chunk) is not None
+                tail = chunk[-3:]
+            if not valid and multibyte:
+                return "utf-8"
+        if valid:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                valid = False
+    return "utf-8" if valid or multibyte else "cp1252"
+
+
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
+                   "cp1252": "Windows-1252"}
 
 
 def _bounded_lines(handle: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, bytes | None]]:
@@ -115,6 +186,8 @@ def _read_jsonl(handle: BinaryIO, max_row_bytes: int) -> Iterator[RawRow]:
         if line is None:
             yield RawRow(number, None, f"row is larger than {max_row_bytes} bytes")
             continue
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[len(codecs.BOM_UTF8):]   # Notepad's "UTF-8" starts with a mark
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -192,22 +265,101 @@ class _PhysicalLines:
         self.quotes = 0
 
 
-def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawRow]:
+_DELIMITERS = (",", ";", "\t", "|")
+# Surrogates that surrogateescape puts in place of bytes the encoding cannot decode.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line into the most columns (``,`` on a tie)."""
+    counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in _DELIMITERS}
+    best = max(counts.values())
+    return next(d for d in _DELIMITERS if counts[d] == best)
+
+
+def normalize_column(name: str) -> str:
+    """A header name as intake matches it: no case, spaces or hyphens at either end or
+    inside ("Risk Category" -> "risk_category")."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower()).strip("_")
+
+
+def _unnamed(name: str) -> bool:
+    return not name or re.fullmatch(r"unnamed:?_?\d*", name) is not None
+
+
+def _check_columns(path: Path, header: list[str]) -> None:
+    """One clear file error when no record kind can be read from these columns."""
+    from safety_assets.intake.records import REQUIRED
+
+    present = set(header)
+    if "kind" in present:
+        return   # a mixed file: each row says its kind, and is checked on its own
+    missing = {kind: [c for c in required if c not in present]
+               for kind, required in REQUIRED.items()}
+    if any(not m for m in missing.values()):
+        return
+    kind = min(missing, key=lambda k: (len(missing[k]), list(REQUIRED).index(k)))
+    hints = []
+    for column in missing[kind]:
+        close = difflib.get_close_matches(column, header, n=1, cutoff=0.6)
+        hints.append(f"'{column}'" + (f" (closest column: '{close[0]}')" if close else ""))
+    raise FileParseError(
+        f"{path.name}: the header has no column {', '.join(hints)}, which a {kind} "
+        f"needs (a {kind} needs {', '.join(REQUIRED[kind])}); the file's columns are: "
+        f"{', '.join(header)}")
+
+
+def _escaped_bytes_reason(values: Iterable[str], header: list[str], encoding: str) -> str | None:
+    for name, value in zip(header, values, strict=False):
+        found = _ESCAPED_BYTE.search(value)
+        if found:
+            byte = ord(found.group()) - 0xDC00
+            return (f"not valid {_ENCODING_NAMES.get(encoding, encoding)}: byte 0x{byte:02x} "
+                    f"in column '{name}' (the rest of the file reads as "
+                    f"{_ENCODING_NAMES.get(encoding, encoding)})")
+    return None
+
+
+def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int, encoding: str = "utf-8",
+              delimiter: str | None = None) -> Iterator[RawRow]:
     csv.field_size_limit(max_row_bytes)
-    # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte order mark, which would
-    # otherwise stick to the first column's name.
-    lines = _PhysicalLines(
-        io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict", newline=""))
-    reader = csv.reader(lines)
+    # surrogateescape: a byte the encoding cannot decode costs its row only; the decoder
+    # could not resynchronise after a strict error, and every row after it would be lost.
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="surrogateescape", newline="")
+    name = _ENCODING_NAMES.get(encoding, encoding)
     try:
-        header = next(reader)
+        first = next(text, None)
+    except UnicodeDecodeError as exc:
+        # surrogateescape covers single bytes only: a broken UTF-16 unit still raises
+        raise FileParseError(f"{path.name}: unreadable CSV header: not valid {name} "
+                             f"({exc.reason})") from exc
+    if first is None:
+        return
+    if delimiter is None:
+        delimiter = _sniff_delimiter(first)
+    lines = _PhysicalLines(itertools.chain([first], text))
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        raw_header = next(reader)
     except StopIteration:
         return
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        raise FileParseError(f"{path.name}: unreadable CSV header: not valid {name} "
+                             f"({exc.reason})") from exc
+    except csv.Error as exc:
         raise FileParseError(f"{path.name}: unreadable CSV header: {exc}") from exc
-    header = [name.strip() for name in header]
-    if len(set(header)) != len(header) or not all(header):
-        raise FileParseError(f"{path.name}: CSV header has empty or repeated column names")
+    if any(_ESCAPED_BYTE.search(column) for column in raw_header):
+        raise FileParseError(f"{path.name}: unreadable CSV header: not valid {name} text")
+    header = [normalize_column(name) for name in raw_header]
+    keep = [i for i, name in enumerate(header) if not _unnamed(name)]
+    named = [header[i] for i in keep]
+    repeated = sorted({n for n in named if named.count(n) > 1})
+    if repeated or not named:
+        raise FileParseError(
+            f"{path.name}: CSV header has " + (
+                f"repeated column names {repeated} (after ignoring case and spaces)"
+                if repeated else "no named columns"))
+    _check_columns(path, named)
     lines.record_done()
     number = 0
     while True:
@@ -217,8 +369,8 @@ def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawR
         except StopIteration:
             return
         except UnicodeDecodeError as exc:
-            # The decoder cannot resynchronise inside a text stream: stop the file here.
-            yield RawRow(number, None, f"not valid UTF-8: {exc.reason}; rest of file unread")
+            # The decoder cannot resynchronise inside a UTF-16 stream: stop the file here.
+            yield RawRow(number, None, f"not valid {name}: {exc.reason}; rest of file unread")
             return
         except csv.Error as exc:
             reason = str(exc)
@@ -233,9 +385,100 @@ def _read_csv(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawR
         if len(values) != len(header):
             yield RawRow(number, None,
                          f"bad CSV row: expected {len(header)} fields, got {len(values)}",
-                         ",".join(values)[:2000])
+                         _ESCAPED_BYTE.sub("\ufffd", delimiter.join(values))[:2000])
             continue
-        yield RawRow(number, dict(zip(header, values, strict=True)))
+        bad_bytes = _escaped_bytes_reason(values, header, encoding)
+        if bad_bytes:
+            yield RawRow(number, None, bad_bytes,
+                         _ESCAPED_BYTE.sub("\ufffd", delimiter.join(values))[:2000])
+            continue
+        yield RawRow(number, {header[i]: values[i] for i in keep})
+
+
+def _read_json_array(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterator[RawRow]:
+    """The elements of a top-level JSON array, one at a time (bounded by ``max_row_bytes``
+    per element). A syntax error inside the array ends the file there: JSON gives no way to
+    find the next element again, and the reason says so."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="strict")
+    decoder = json.JSONDecoder()
+    buffer, position, number, eof = "", 0, 0, False
+
+    def fill() -> bool:
+        nonlocal buffer, position, eof
+        if eof:
+            return False
+        try:
+            chunk = text.read(1 << 16)
+        except UnicodeDecodeError as exc:
+            raise FileParseError(f"{path.name}: not valid UTF-8 ({exc.reason}); JSON files "
+                                 f"are UTF-8") from exc
+        if not chunk:
+            eof = True
+            return False
+        buffer = buffer[position:] + chunk
+        position = 0
+        return True
+
+    def skip_space() -> str | None:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n":
+                position += 1
+            if position < len(buffer):
+                return buffer[position]
+            if not fill():
+                return None
+
+    if skip_space() != "[":
+        raise FileParseError(f"{path.name}: a .json file must hold an array of records "
+                             f"([{{...}}, {{...}}]); for one record per line use .jsonl")
+    position += 1
+    expect_value = True
+    while True:
+        char = skip_space()
+        if char is None:
+            yield RawRow(number + 1, None, "bad JSON: the array is not closed (file cut?)")
+            return
+        if char == "]":
+            return
+        if not expect_value:
+            if char != ",":
+                yield RawRow(number + 1, None, f"bad JSON: expected ',' or ']' between "
+                             f"records, got {char!r}; rest of file unread")
+                return
+            position += 1
+            expect_value = True
+            continue
+        number += 1
+        while True:
+            try:
+                value, end = decoder.raw_decode(buffer, position)
+                break
+            except RecursionError:
+                yield RawRow(number, None, "JSON nested deeper than the parser allows; rest "
+                             "of file unread")
+                return
+            except json.JSONDecodeError as exc:
+                if len(buffer) - position > max_row_bytes:
+                    yield RawRow(number, None, f"row is larger than {max_row_bytes} bytes; "
+                                 f"rest of file unread")
+                    return
+                if fill():   # the element may go on in the next chunk
+                    continue
+                yield RawRow(number, None, f"bad JSON: {exc}; rest of file unread",
+                             buffer[position:position + 2000])
+                return
+        position = end
+        expect_value = False
+        if not isinstance(value, dict):
+            yield RawRow(number, None, f"bad JSON: expected an object, got "
+                         f"{type(value).__name__}")
+            continue
+        if _has_lone_surrogate(value):
+            yield RawRow(number, None, "bad JSON: a \\u escape names a lone UTF-16 surrogate "
+                         "(not valid Unicode)")
+            continue
+        yield RawRow(number, value)
 
 
 def _read_parquet(path: Path) -> Iterator[RawRow]:
