@@ -50,7 +50,7 @@ def test_lm_judges_are_compared_with_minilm_and_the_probe_check_blocks_a_blind_p
         home, random_lm):
     profile = ModelProfileResource(profile="local", local_model_path=str(random_lm))
     result = _run(home, {"lm_judge": True, "judge_with": "lm", "lm_train_rows": 32,
-                         "lm_eval_rows": 64}, profile)
+                         "lm_eval_rows": 64, "train_rows": 1500}, profile)
     materialization = result.asset_materializations_for_node("truthfulqa_judges")[0]
     metadata = {k: v.value for k, v in materialization.metadata.items()}
     assert "LM minus MiniLM" in metadata["judge_comparison"]
