@@ -28,6 +28,9 @@ REAL_RUN_CONFIG: dict[str, dict] = {
         "sft_model": {"config": {"max_steps": 24, "batch_size": 8}},
         "safety_reward_model": {"config": {"max_steps": 24, "batch_size": 4}},
         "helpfulness_reward_model": {"config": {"max_steps": 24, "batch_size": 4}},
+        # HH-RLHF dialogues run to hundreds of tokens: 200 of them through two 135M RMs
+        # take a quarter of an hour on 2 cores.
+        "reward_model_eval": {"config": {"external_pairs": 50}},
     }},
     "sample_and_score": {"ops": {
         "sampled_responses": {"config": {"k": 4, "max_prompts": 8, "max_new_tokens": 48}},
