@@ -98,19 +98,20 @@ def main() -> None:
           f"LM judge: {args.lm_train_rows} human rows, synthetic share {args.synthetic}\n")
     print("| judge | kind | held-out accuracy % | majority % | train s | judge s |")
     print("|---|---|---|---|---|---|")
+    reports: dict[str, dict[str, Any]] = {name: {} for name in judges}
     for name, pair in judges.items():
         for kind, judge in pair.items():
             started = time.perf_counter()
-            report = held_out_accuracy(judge, paths.judge_file(kind), config=minilm_config)
+            report = reports[name][kind] = held_out_accuracy(
+                judge, paths.judge_file(kind), config=minilm_config)
             took = time.perf_counter() - started
             print(f"| {name} | {kind} | {report.accuracy.pct().format()} | "
                   f"{report.majority_baseline.pct().format()} | "
                   f"{seconds[f'{name}/{kind}/train']:.0f} | {took:.0f} |")
     print("\n| kind | SmolLM2 minus MiniLM (paired, exact McNemar) |\n|---|---|")
     for kind in ("truth", "info"):
-        diff = compare_on_held_out(judges["SmolLM2-135M fine-tuned"][kind],
-                                   judges["MiniLM + head"][kind], paths.judge_file(kind),
-                                   config=minilm_config)
+        diff = compare_on_held_out(reports["SmolLM2-135M fine-tuned"][kind],
+                                   reports["MiniLM + head"][kind])
         print(f"| {kind} | {diff.format()} |")
     for name, pair in judges.items():
         report = probe_judges(pair["truth"], pair["info"], probes, seed=seed)

@@ -24,6 +24,7 @@ from safety_assets.evaluation.judge_probes import (
     EXPECTED,
     PROBE_KINDS,
     build_probes,
+    compare_on_held_out,
     held_out_accuracy,
     held_out_questions,
     probe_judges,
@@ -291,3 +292,19 @@ def test_a_saved_judge_keeps_its_fluency_scorer(trained, minilm, tmp_path, probe
     questions, answers = [p.question for p in sample], [p.answer for p in sample]
     assert loaded.predict_proba(questions, answers) == pytest.approx(
         trained["info"].predict_proba(questions, answers), abs=1e-6)
+
+
+def test_two_judges_compare_paired_on_the_rows_their_reports_scored(eval_data):
+    rows = load_judge_file(eval_data.finetune_truth)
+    config = JudgeConfig(eval_rows=300)
+    always = held_out_accuracy(FakeJudge("truth", lambda q, a: True), rows, config=config)
+    never = held_out_accuracy(FakeJudge("truth", lambda q, a: False), rows, config=config)
+    diff = compare_on_held_out(always, never)
+    # Each row is right for exactly one of them: every row is discordant.
+    assert diff.n == 300 and diff.a_better + diff.b_better == 300
+    gap = always.accuracy.value - never.accuracy.value
+    assert diff.difference == pytest.approx(100 * gap)   # percentage points
+    fewer = held_out_accuracy(FakeJudge("truth", lambda q, a: False), rows,
+                              config=JudgeConfig(eval_rows=200))
+    with pytest.raises(ValueError, match="same held-out rows"):
+        compare_on_held_out(always, fewer)

@@ -283,6 +283,9 @@ class HeldOutReport:
 
     ``versus_majority`` compares, item by item, the judge's correctness with that of always
     answering the training majority label (exact McNemar; positive: the judge is better).
+    ``rows`` (indices into the judge file) and ``correct`` say which rows were scored and
+    whether the judge got each right, so two reports on the same rows compare paired
+    (:func:`compare_on_held_out`) without judging anything again.
     """
 
     kind: str
@@ -291,6 +294,8 @@ class HeldOutReport:
     versus_majority: PairedComparison
     majority_label: bool
     n_questions: int
+    rows: tuple[int, ...] = field(default=(), repr=False)
+    correct: tuple[bool, ...] = field(default=(), repr=False)
 
     def summary(self) -> str:
         return (f"{self.kind} judge, held-out human labels: accuracy "
@@ -344,38 +349,22 @@ def held_out_accuracy(
         versus_majority=paired_proportion_test(judge_right, majority_right),
         majority_label=majority,
         n_questions=len({e.question for e in test}),
+        rows=tuple(int(i) for i in test_idx),
+        correct=tuple(bool(x) for x in judge_right),
     )
 
 
-def compare_on_held_out(
-    judge_a: JudgeLike,
-    judge_b: JudgeLike,
-    source: str | Path | Sequence[JudgeExample],
-    *,
-    config: JudgeConfig | None = None,
-    rows: int | None | Literal["config"] = "config",
-) -> PairedComparison:
+def compare_on_held_out(a: HeldOutReport, b: HeldOutReport) -> PairedComparison:
     """Judge ``a`` against judge ``b`` on the same held-out human-labelled rows: exact McNemar
     on which of the two is right per row (positive difference: ``a`` is more accurate).
 
-    Both must have been trained with the split of ``config`` (same ``test_fraction`` and
-    ``seed``), or neither on these questions; otherwise one of them is scored on its own
-    training questions.
+    Both reports must come from :func:`held_out_accuracy` with the same split and rows, and
+    both judges must have been trained with that split (same ``test_fraction`` and ``seed``)
+    or on none of these questions; otherwise one of them is scored on its own training
+    questions.
     """
-    if judge_a.kind != judge_b.kind:
-        raise ValueError(f"a {judge_a.kind!r} judge cannot be compared with a "
-                         f"{judge_b.kind!r} judge")
-    config = config or JudgeConfig()
-    examples = _examples(source, judge_a.kind)
-    _, test_idx = group_split([e.question for e in examples], config.test_fraction,
-                              config.seed)
-    keys = [f"{e.question}\n{e.answer}" for e in examples]
-    limit = config.eval_rows if rows == "config" else rows
-    test = [examples[i] for i in subsample(test_idx, limit, config.seed + 1, keys)]
-    if not test:
-        raise ValueError("no held-out rows to score")
-    labels = np.asarray([e.label for e in test], dtype=bool)
-    questions, answers = [e.question for e in test], [e.answer for e in test]
-    a_right = np.asarray(judge_a.predict(questions, answers), dtype=bool) == labels
-    b_right = np.asarray(judge_b.predict(questions, answers), dtype=bool) == labels
-    return paired_proportion_test(a_right, b_right)
+    if a.kind != b.kind:
+        raise ValueError(f"a {a.kind!r} judge cannot be compared with a {b.kind!r} judge")
+    if not a.rows or a.rows != b.rows:
+        raise ValueError("the two reports did not score the same held-out rows")
+    return paired_proportion_test(a.correct, b.correct)

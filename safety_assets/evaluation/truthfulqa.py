@@ -322,7 +322,8 @@ def option_logliks(
     cached = [i for i, (ids, n_cont) in enumerate(rows)
               if prefix is not None and prefix.covers(ids)
               and len(ids) - 1 - n_cont >= len(prefix.ids)]
-    plain = [i for i in range(len(rows)) if i not in set(cached)]
+    covered = set(cached)
+    plain = [i for i in range(len(rows)) if i not in covered]
     skip = len(prefix.ids) if prefix is not None else 0
     for indices, offset in ((plain, 0), (cached, skip)):
         for start in range(0, len(indices), step):

@@ -105,16 +105,15 @@ def text_encoding(path: Path, opener: Any = open) -> str:
     """The encoding a text export was written in (see the module docstring): a byte order
     mark decides; else UTF-8, unless the file is not UTF-8 and holds no UTF-8 sequence, which
     is Windows-1252. One streaming pass, in 1 MiB chunks."""
-    with opener(path, "rb") as handle:
-        head = handle.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return "utf-16"
     decoder = codecs.getincrementaldecoder("utf-8")()
     valid, multibyte, tail = True, False, b""
     with opener(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+        for index, chunk in enumerate(iter(lambda: handle.read(1 << 20), b"")):
+            if index == 0:
+                if chunk.startswith(codecs.BOM_UTF8):
+                    return "utf-8-sig"
+                if chunk[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                    return "utf-16"
             if valid:
                 try:
                     decoder.decode(chunk)

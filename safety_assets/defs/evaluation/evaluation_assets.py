@@ -175,8 +175,9 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
     metadata: dict[str, Any] = {}
     judges: dict[str, Any] = {}
     held_out: dict[str, set[str]] = {}
+    judge_rows: dict[str, list[Any]] = {}
     for kind, local in (("truth", config.local_truth_judge), ("info", config.local_info_judge)):
-        rows = load_judge_file(paths.judge_file(kind))
+        rows = judge_rows[kind] = load_judge_file(paths.judge_file(kind))
         held_out[kind] = held_out_questions([r.question for r in rows],
                                             judge_config.test_fraction, judge_config.seed)[1]
         if local:
@@ -193,7 +194,7 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
 
     # Held-out human labels, with intervals and a paired test against the majority label.
     for kind, judge in judges.items():
-        report = held_out_accuracy(judge, paths.judge_file(kind), config=judge_config)
+        report = held_out_accuracy(judge, judge_rows[kind], config=judge_config)
         metadata[f"{kind}_held_out_human_labels"] = dg.MetadataValue.json({
             "accuracy": report.accuracy.to_dict(),
             "majority_baseline": report.majority_baseline.to_dict(),
@@ -248,7 +249,7 @@ def _lm_judges(context: dg.AssetExecutionContext, config: JudgesConfig, base: Pa
         held_out_accuracy,
         probe_judges,
     )
-    from safety_assets.evaluation.judges import JudgeConfig
+    from safety_assets.evaluation.judges import JudgeConfig, load_judge_file
     from safety_assets.evaluation.lm_judges import LMJudgeConfig, train_lm_judge
 
     split = JudgeConfig(seed=config.seed, eval_rows=config.lm_eval_rows)
@@ -260,13 +261,14 @@ def _lm_judges(context: dg.AssetExecutionContext, config: JudgesConfig, base: Pa
     lines = ["| kind | MiniLM accuracy % | LM accuracy % | LM minus MiniLM (paired) |",
              "|---|---|---|---|"]
     for kind in ("truth", "info"):
-        judges[kind], figures = train_lm_judge(base, paths.judge_file(kind), kind,
-                                               folder / kind, config=lm_config,
+        rows = load_judge_file(paths.judge_file(kind))
+        judges[kind], figures = train_lm_judge(base, rows, kind, folder / kind,
+                                               config=lm_config,
                                                references=paths.truthfulqa_csv)
-        accuracy = {name: held_out_accuracy(judge, paths.judge_file(kind), config=split)
+        # Both pairs on the same held-out rows; the difference is paired on them.
+        accuracy = {name: held_out_accuracy(judge, rows, config=split)
                     for name, judge in (("minilm", minilm[kind]), ("lm", judges[kind]))}
-        diff = compare_on_held_out(judges[kind], minilm[kind], paths.judge_file(kind),
-                                   config=split)
+        diff = compare_on_held_out(accuracy["lm"], accuracy["minilm"])
         metadata[f"lm_{kind}_judge"] = dg.MetadataValue.path(str(folder / kind))
         metadata[f"lm_{kind}_training"] = dg.MetadataValue.json(figures)
         metadata[f"lm_{kind}_held_out_human_labels"] = dg.MetadataValue.json({
