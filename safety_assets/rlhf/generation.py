@@ -27,7 +27,7 @@ import inspect
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import torch
 
@@ -49,21 +49,6 @@ VLLM_MISSING = (
 
 class BackendUnavailableError(ImportError):
     """A generation backend's optional dependency is not installed."""
-
-
-@runtime_checkable
-class GenerationBackend(Protocol):
-    def generate(
-        self,
-        prompts: list[str],
-        n: int = 1,
-        max_new_tokens: int = 256,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        seed: int | None = 0,
-    ) -> list[list[str]]:
-        """``n`` sampled answers for each prompt, in prompt order."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -276,7 +261,44 @@ def _shared_prompt_cache(
 # --------------------------------------------------------------------------- backends
 
 
-class HFBackend:
+class GenerationBackend:
+    """A sampling backend. Every backend renders prompts in its model's chat format (from its
+    tokenizer) and answers with :meth:`generate_with_status`; :meth:`generate` is that
+    answer's texts: ``n`` sampled answers for each prompt, in prompt order."""
+
+    tokenizer: Any
+
+    def render_prompt(
+        self, text: str, history: Any = None, system: str | None = None
+    ) -> str:
+        """``text`` (with earlier turns and a system prompt) in this model's chat format."""
+        return render_prompt(self.tokenizer, text, history, system)
+
+    def generate(
+        self,
+        prompts: list[str],
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        seed: int | None = 0,
+    ) -> list[list[str]]:
+        return self.generate_with_status(
+            prompts, n, max_new_tokens, temperature, top_p, seed).texts
+
+    def generate_with_status(
+        self,
+        prompts: list[str],
+        n: int = 1,
+        max_new_tokens: int = 256,
+        temperature: float = 1.0,
+        top_p: float = 1.0,
+        seed: int | None = 0,
+    ) -> Generation:
+        raise NotImplementedError
+
+
+class HFBackend(GenerationBackend):
     """Batched sampling with transformers.
 
     ``model``: a checkpoint path (loaded with ``AutoModelForCausalLM`` / ``AutoTokenizer``), a
@@ -324,24 +346,6 @@ class HFBackend:
         self.share_prompt_cache = share_prompt_cache
         self.model.eval()
 
-    def render_prompt(
-        self, text: str, history: Any = None, system: str | None = None
-    ) -> str:
-        """``text`` (with earlier turns and a system prompt) in this model's chat format."""
-        return render_prompt(self.tokenizer, text, history, system)
-
-    def generate(
-        self,
-        prompts: list[str],
-        n: int = 1,
-        max_new_tokens: int = 256,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        seed: int | None = 0,
-    ) -> list[list[str]]:
-        return self.generate_with_status(
-            prompts, n, max_new_tokens, temperature, top_p, seed).texts
-
     def generate_with_status(
         self,
         prompts: list[str],
@@ -386,7 +390,7 @@ class HFBackend:
         return Generation(texts, finished, token_ids)
 
 
-class VLLMBackend:
+class VLLMBackend(GenerationBackend):
     """Sampling with vLLM (optional ``gpu`` extra). Prompts are tokenized here with the same
     BOS rule as :class:`HFBackend` and passed as token ids, so no second BOS is added."""
 
@@ -417,24 +421,6 @@ class VLLMBackend:
             **kwargs,
         )
         self.tokenizer = self.llm.get_tokenizer()
-
-    def render_prompt(
-        self, text: str, history: Any = None, system: str | None = None
-    ) -> str:
-        """``text`` (with earlier turns and a system prompt) in this model's chat format."""
-        return render_prompt(self.tokenizer, text, history, system)
-
-    def generate(
-        self,
-        prompts: list[str],
-        n: int = 1,
-        max_new_tokens: int = 256,
-        temperature: float = 1.0,
-        top_p: float = 1.0,
-        seed: int | None = 0,
-    ) -> list[list[str]]:
-        return self.generate_with_status(
-            prompts, n, max_new_tokens, temperature, top_p, seed).texts
 
     def generate_with_status(
         self,
