@@ -2,7 +2,10 @@
 and validation (the asset's path: raw rows staged in a scratch DuckDB, pass 1 per chunk,
 pass 2 and the partition replacement in SQL, metadata aggregates, GX suites per chunk).
 Each stage runs in a fresh process; ``imports`` is a process that only imports what the
-validation stage imports, the floor under both. Prints a table; not a test.
+validation stage imports, the floor under both. ``read_json`` is the yardstick beside them:
+DuckDB's own reader loading the same file into a table (unreadable lines skipped), with no
+validation at all; the last column is each size's intake time (raw + validate) over it.
+Prints a table; not a test.
 
     python benchmarks/intake.py --sizes-mb 10 100 500
 """
@@ -46,6 +49,12 @@ elif stage == "validate":
         suites = stored_batch_suites(batch, chunk_rows=chunk_rows)
         assert suites.prompts.success and suites.preference_pairs.success, suites
         rows = batch.n_rows
+elif stage == "read_json":
+    import duckdb
+    with duckdb.connect(db + ".read_json") as con:
+        con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = "
+                    "'newline_delimited', ignore_errors = true)", [str(path)])
+        rows = con.sql("SELECT count(*) FROM t").fetchall()[0][0]
 print(json.dumps({"rows": rows, "seconds": time.time() - started,
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -109,7 +118,8 @@ def main() -> None:
                         help="where the batch file, warehouse and scratch go (default: TMPDIR)")
     args = parser.parse_args()
     imports = measure(Path(), "imports", Path(), args.chunk_rows)
-    print(f"{'file MB':>8} {'rows':>11} {'stage':>9} {'seconds':>8} {'peak RSS MiB':>13}")
+    print(f"{'file MB':>8} {'rows':>11} {'stage':>9} {'seconds':>8} {'peak RSS MiB':>13} "
+          f"{'x read_json':>11}")
     print(f"{'-':>8} {'-':>11} {'imports':>9} {'-':>8} {imports['peak_mib']:>13,.0f}",
           flush=True)
     for size in args.sizes_mb:
@@ -117,10 +127,15 @@ def main() -> None:
             path = Path(folder) / f"batch-{size}mb.jsonl"
             write_file(path, size)
             db = Path(folder) / "warehouse.duckdb"
-            for stage in ("raw", "validate"):
+            seconds = {}
+            for stage in ("read_json", "raw", "validate"):
                 result = measure(path, stage, db, args.chunk_rows)
+                seconds[stage] = result["seconds"]
                 print(f"{size:>8} {result['rows']:>11,} {stage:>9} {result['seconds']:>8.1f} "
                       f"{result['peak_mib']:>13,.0f}", flush=True)
+            intake = seconds["raw"] + seconds["validate"]
+            print(f"{size:>8} {'':>11} {'intake':>9} {intake:>8.1f} {'':>13} "
+                  f"{intake / max(seconds['read_json'], 1e-9):>11.1f}", flush=True)
     print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
           f"MiB; each stage runs in its own process)")
 
