@@ -1,5 +1,5 @@
 """Annotation files as the tools people use write them: pandas, Excel-style CSV writers,
-polars, DuckDB, Windows encodings, JSON arrays. Every valid row lands; a file that cannot be
+polars, DuckDB, openpyxl, LibreOffice Calc (CSV and XLSX), Windows encodings, JSON arrays. Every valid row lands; a file that cannot be
 read says why, once, naming what the file does have."""
 
 from __future__ import annotations
@@ -155,3 +155,99 @@ def test_a_json_array_cut_short_keeps_the_rows_before_the_cut(tmp_path, prompts)
     rows = list(read_rows(path))
     assert [r.payload["id"] for r in rows[:3]] == [p["id"] for p in prompts[:3]]
     assert rows[3].row_number == 4 and "rest of file unread" in rows[3].error
+
+
+def test_pandas_to_excel_with_its_index_column_lands_every_row(tmp_path, prompts):
+    path = tmp_path / "pandas.xlsx"
+    pd.DataFrame(prompts)[COLUMNS].to_excel(path, sheet_name="prompts")   # index=True
+    _assert_all_landed(path, prompts)
+
+
+def test_an_xlsx_keeps_its_cell_types_and_its_title_case_header(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])                                   # a blank first row, as people leave
+    sheet.append(["Prompt ID", "Chosen", "Rejected", "Strength", "Axis", "Chosen Safe",
+                  "Rejected Safe", "Reviewed On"])
+    sheet.append([7, "No.", "Sure, here is how.", "Better", "Safety", True, False,
+                  datetime.date(2026, 11, 30)])
+    sheet.append([7.0, "I can't.", "Here.", "better", "safety", 1, 0, None])
+    sheet.append([7, "Same", "Same", "better", "safety", None, None, None])
+    path = tmp_path / "pairs.xlsx"
+    book.save(path)
+    rows = list(read_rows(path))
+    assert [r.row_number for r in rows] == [1, 2, 3]
+    assert rows[0].payload["prompt_id"] == 7 and rows[1].payload["prompt_id"] == 7
+    assert rows[0].payload["reviewed_on"] == "2026-11-30"
+    result = validate_batch(rows, batch_id="b", source_file=path.name,
+                            known_prompt_ids={"7"})
+    pairs = result.valid["preference"]
+    assert pairs["prompt_id"].to_list() == ["7", "7"]
+    assert pairs["chosen_safe"].to_list() == [True, True]
+    assert pairs["rejected_safe"].to_list() == [False, False]
+    assert result.quarantine["reason"].to_list() == ["chosen and rejected responses are the same"]
+
+
+def test_a_corrupt_xlsx_and_an_old_xls_are_one_clear_file_error(tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(FileParseError, match="broken.xlsx: unreadable XLSX"):
+        list(read_rows(broken))
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(FileParseError, match="save the sheet as .xlsx or CSV"):
+        list(read_rows(old))
+
+
+def _fits_cp1252(row: dict) -> bool:
+    try:
+        "".join(str(value or "") for value in row.values()).encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def test_libreoffice_calc_exports_land_every_row(tmp_path, prompts):
+    """The sheet made by LibreOffice Calc itself (headless, Debian's package): saved as
+    .xlsx, as CSV with its default options, and as a Windows-1252 CSV with semicolons."""
+    import shutil
+    import subprocess
+
+    from assets_tests.ops.ops_support import ensure_apt
+
+    ensure_apt(["libreoffice-calc-nogui"], lambda: shutil.which("soffice") is not None)
+    source = tmp_path / "sheet.csv"
+    pd.DataFrame(prompts)[COLUMNS].to_csv(source, index=False)
+    # The 1252 export gets the prompts that code page can hold (the accented two among them).
+    western = [p for p in prompts if _fits_cp1252(p)]
+    assert len(western) >= 10
+    pd.DataFrame(western)[COLUMNS].to_csv(tmp_path / "western.csv", index=False)
+    profile = tmp_path / "lo-profile"
+    exports = {
+        "sheet.xlsx": (source, "xlsx:Calc MS Excel 2007 XML"),
+        # LibreOffice's CSV filter: field separator, text delimiter, character set
+        # (76 is UTF-8, 1 is Windows-1252), first line.
+        "sheet-utf8.csv": (source, "csv:Text - txt - csv (StarCalc):44,34,76,1"),
+        "western-1252.csv": (tmp_path / "western.csv",
+                             "csv:Text - txt - csv (StarCalc):59,34,1,1"),
+    }
+    for name, (origin, target) in exports.items():
+        out = tmp_path / name.split("-")[0].split(".")[0]
+        out.mkdir(exist_ok=True)
+        done = subprocess.run(
+            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+             "--infilter=CSV:44,34,76,1", "--convert-to", target, "--outdir", str(out),
+             str(origin)], capture_output=True, text=True, timeout=300)
+        made = next(out.iterdir(), None)
+        assert done.returncode == 0 and made is not None, done.stderr[-2000:]
+        made.rename(tmp_path / name)
+        shutil.rmtree(out)
+    assert (tmp_path / "western-1252.csv").read_bytes().split(b"\n")[0].count(b";") == 7
+    assert text_encoding(tmp_path / "western-1252.csv") == "cp1252"
+    _assert_all_landed(tmp_path / "sheet.xlsx", prompts)
+    _assert_all_landed(tmp_path / "sheet-utf8.csv", prompts)
+    _assert_all_landed(tmp_path / "western-1252.csv", western)

@@ -18,7 +18,12 @@ Files come as tools write them, so the text formats accept their usual variants:
   ignored. A header that lacks a required column of every record kind is one file error that
   lists the columns the file has and the closest match, not one refusal per row;
 - ``.json``: an array of records (pandas ``orient="records"``, most export buttons), read one
-  element at a time.
+  element at a time;
+- ``.xlsx`` (Excel, LibreOffice, pandas ``to_excel``): the first sheet, streamed, its first
+  non-empty row the header (matched as a CSV header is). Cells keep their types: a whole
+  number is an int (a spreadsheet stores every number as a float), a date its ISO text, a
+  formula the value the program last computed. Row numbers count data rows, as in a CSV, so
+  row 1 is the sheet's row 2 under a one-line header.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl", ".jsonl.gz", ".ndjson", ".csv", ".tsv",
-                                       ".json", ".parquet")
+                                       ".json", ".parquet", ".xlsx")
 DEFAULT_MAX_ROW_BYTES = 1_000_000
 # Python's json module recurses; a hostile file of nested brackets must not blow the stack.
 MAX_JSON_DEPTH = 64
@@ -64,7 +69,9 @@ def file_format(path: Path) -> str:
         if name.endswith(suffix):
             return {".ndjson": ".jsonl"}.get(suffix, suffix)
     hint = (" (a spreadsheet's tab-separated 'Unicode text' export can be renamed .tsv)"
-            if name.endswith(".txt") else "")
+            if name.endswith(".txt") else
+            " (save the sheet as .xlsx or CSV: the old binary .xls/.ods formats are not read)"
+            if name.endswith((".xls", ".ods")) else "")
     raise FileParseError(
         f"{path.name}: unsupported file type (expected one of "
         f"{', '.join(SUPPORTED_SUFFIXES)}){hint}"
@@ -76,6 +83,9 @@ def read_rows(path: Path, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES) -> Iterato
     fmt = file_format(path)
     if fmt == ".parquet":
         yield from _read_parquet(path)
+        return
+    if fmt == ".xlsx":
+        yield from _read_xlsx(path, max_row_bytes)
         return
     opener = gzip.open if fmt.endswith(".gz") else open
     try:
@@ -291,8 +301,10 @@ def _check_columns(path: Path, header: list[str]) -> None:
     from safety_assets.intake.records import REQUIRED
 
     present = set(header)
-    if "kind" in present:
-        return   # a mixed file: each row says its kind, and is checked on its own
+    if "kind" in present or "quarantine_id" in present:
+        # A mixed file (each row says its kind, and is checked on its own), or a repair file
+        # (each row gives only the fields it corrects).
+        return
     missing = {kind: [c for c in required if c not in present]
                for kind, required in REQUIRED.items()}
     if any(not m for m in missing.values()):
@@ -496,6 +508,65 @@ def _read_parquet(path: Path) -> Iterator[RawRow]:
     except Exception as exc:  # corrupt pages: OSError, ArrowInvalid, UnicodeDecodeError, ...
         raise FileParseError(
             f"{path.name}: unreadable Parquet after row {number}: {exc}") from exc
+
+
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        # A spreadsheet keeps a date as a datetime at midnight: the date is what was typed.
+        return value.date().isoformat()
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    return value
+
+
+def _read_xlsx(path: Path, max_row_bytes: int) -> Iterator[RawRow]:
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        # read_only streams the sheet's XML; data_only gives a formula's last computed value.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileParseError(f"{path.name}: unreadable XLSX: {exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header: list[str] | None = None
+        number = 0
+        try:
+            for values in rows:
+                if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                    continue
+                if header is None:
+                    header = [normalize_column("" if v is None else str(v)) for v in values]
+                    named = [name for name in header if not _unnamed(name)]
+                    repeated = sorted({n for n in named if named.count(n) > 1})
+                    if repeated or not named:
+                        raise FileParseError(
+                            f"{path.name}: the first sheet's header row has " + (
+                                f"repeated column names {repeated} (after ignoring case "
+                                "and spaces)" if repeated else "no named columns"))
+                    _check_columns(path, named)
+                    continue
+                number += 1
+                payload = {name: _cell_value(value)
+                           for name, value in zip(header, values, strict=False)
+                           if not _unnamed(name)}
+                if sum(len(str(v)) for v in payload.values()) > max_row_bytes:
+                    yield RawRow(number, None, f"row is larger than {max_row_bytes} bytes")
+                    continue
+                yield RawRow(number, payload)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise FileParseError(
+                f"{path.name}: unreadable XLSX after row {number}: {exc}") from exc
+    finally:
+        book.close()
 
 
 def _json_native(value: Any) -> Any:
