@@ -15,8 +15,8 @@ import dagster as dg
 from safety_assets.definitions import defs
 
 STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
-N_ASSETS = 32
-JOBS = ("annotation_intake", "train_models", "sample_and_score", "rlhf_and_distillation",
+N_ASSETS = 33
+JOBS = ("annotation_intake", "annotation_revalidation", "train_models", "sample_and_score", "rlhf_and_distillation",
         "prepare_evaluation", "run_benchmarks", "benchmark_report", "human_ratings")
 
 
@@ -25,6 +25,8 @@ def test_definitions_resolve_every_job_and_sensor():
     assert set(resolved) == set(JOBS)
     assert all(isinstance(job, dg.JobDefinition) for job in resolved.values())
     assert defs.resolve_sensor_def("annotation_inbox_sensor").job_name == "annotation_intake"
+    assert defs.resolve_sensor_def("quarantine_repair_sensor").job_name == \
+        "annotation_revalidation"
 
 
 def test_each_stage_folder_is_one_asset_group():
@@ -34,7 +36,7 @@ def test_each_stage_folder_is_one_asset_group():
     intake = dg.AssetSelection.groups("intake").resolve(graph)
     assert {key.to_user_string() for key in intake} == {
         "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
-        "quarantined_records"}
+        "quarantined_records", "quarantine_releases"}
 
 
 def test_jobs_select_their_phase_only():
@@ -51,6 +53,9 @@ def test_jobs_select_their_phase_only():
     assert keys("sample_and_score") == {"sampled_responses", "reward_scores"}
     assert "ppo_model" in keys("rlhf_and_distillation")
     assert keys("human_ratings") == {"safety_rating_tasks", "human_safety_ratings"}
+    # Validating a batch again reads its stored raw rows; it never re-reads the file.
+    assert keys("annotation_revalidation") == {
+        "prompts", "demonstrations", "preference_pairs", "safety_ratings", "quarantined_records"}
     assert len(graph.get_all_asset_keys()) == N_ASSETS
 
 

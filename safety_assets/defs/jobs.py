@@ -23,6 +23,14 @@ annotation_intake_job = dg.define_asset_job(
     description="Read, validate and quarantine one inbox file (one batch partition).",
 )
 
+annotation_revalidation_job = dg.define_asset_job(
+    "annotation_revalidation",
+    selection=INTAKE_ASSETS - dg.AssetSelection.assets("raw_annotations"),
+    tags={"safety_assets/stage": "intake"},
+    description="Validate one batch again from its stored raw rows, with the repairs sent for "
+                "its quarantined rows (the quarantine repair sensor starts it).",
+)
+
 models_job = dg.define_asset_job(
     "train_models",
     selection=MODEL_ASSETS,

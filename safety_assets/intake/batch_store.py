@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from safety_assets.intake import staging
+from safety_assets.intake import repairs, staging
 from safety_assets.intake.parser import FileParseError, RawRow, file_format, read_rows
 from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT, RATING
 from safety_assets.intake.suites import BatchSuites, run_batch_suites
@@ -95,6 +95,7 @@ class StoredBatch:
     n_rows: int
     n_valid: int
     n_quarantined: int
+    n_repair_requests: int = 0   # rows of this file that repair rows of other batches
 
 
 def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
@@ -105,14 +106,17 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
                           run_id: str | None = None) -> StoredBatch:
     """Validate the raw rows of ``batch_id`` and replace its validated partition, in bounded
     memory: the rows go through ``scratch`` (a folder of this batch's own), pass 1 without
-    holding the warehouse, pass 2 and the replacement in one warehouse transaction."""
+    holding the warehouse, pass 2 and the replacement in one warehouse transaction. Rows
+    repaired through the quarantine (:mod:`safety_assets.intake.repairs`) are read with their
+    corrected fields; a repair file's requests are recorded for the batches they repair."""
     stage_file = scratch / "stage.duckdb"
     attach = f"ATTACH '{staging.sql_literal(str(stage_file))}' AS {_STAGE}"
     with store.connect() as con:
         staging.limit_memory(con, scratch, memory_limit)
+        repaired = repairs.has_repairs(con, batch_id)
         con.execute(attach)
-        con.execute(f"CREATE TABLE {_STAGE}.raw AS SELECT row_number, payload, parse_error "
-                    "FROM raw_records WHERE batch_id = ?", [batch_id])
+        con.execute(f"CREATE TABLE {_STAGE}.raw AS {repairs.raw_rows_sql(repaired)}",
+                    [batch_id, batch_id] if repaired else [batch_id])
         found = con.sql("SELECT min(source_file) FROM raw_records WHERE batch_id = ?",
                         params=[batch_id]).fetchall()[0][0]
         con.execute(f"DETACH {_STAGE}")
@@ -139,9 +143,12 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         con.execute(f"USE {_STAGE}")     # the staging SQL names its tables unqualified
         staging.add_taken_from_warehouse(con, warehouse, batch_id)
         staging.add_known_tasks_from_warehouse(con, warehouse)
+        repairs.add_known_quarantine_from_warehouse(con, warehouse)
+        repairs.resolve(con, batch_id)
         staging.resolve(con, batch_id, source_file)
         n_valid = sum(staging.count(con, table) for table in staging.ACCEPTED_TABLES.values())
         n_quarantined = staging.count(con, staging.QUARANTINE_TABLE)
+        n_repair_requests = staging.count(con, staging.ACCEPTED_REPAIRS_TABLE)
         con.execute("BEGIN TRANSACTION")
         for kind, table in _TABLES.items():
             con.execute(f"DELETE FROM {wh}.main.{table} WHERE batch_id = ?", [batch_id])
@@ -150,6 +157,8 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         con.execute(f"DELETE FROM {wh}.main.quarantine WHERE batch_id = ?", [batch_id])
         con.execute(f"INSERT INTO {wh}.main.quarantine BY NAME "
                     f"SELECT * FROM {staging.QUARANTINE_TABLE}")
+        repairs.record(con, warehouse, batch_id, source_file)
+        repairs.update_outcomes(con, warehouse, batch_id, run_id)
         con.execute(
             f"UPDATE {wh}.main.processed_files SET n_valid = ?, n_quarantined = ?, "
             "run_id = ?, ingested_at = ? WHERE batch_id = ?",
@@ -158,7 +167,8 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         con.execute("COMMIT")
         con.execute(f"USE {wh}")
         con.execute(f"DETACH {_STAGE}")
-    return StoredBatch(batch_id, source_file, stage_file, stager.n_rows, n_valid, n_quarantined)
+    return StoredBatch(batch_id, source_file, stage_file, stager.n_rows, n_valid, n_quarantined,
+                       n_repair_requests)
 
 
 def stored_batch_suites(batch: StoredBatch, chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,

@@ -12,6 +12,7 @@ to disk past ``memory_limit`` instead of growing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,32 @@ _STAGING_TABLES: dict[str, dict[str, pl.DataType]] = {
     "known_prompts": {"id": pl.String},
     # exported rating tasks (warehouse rating_tasks) a rating may refer to
     "known_tasks": {"id": pl.String},
+    # rows of a repair file: corrected fields (JSON; NULL: re-check the row as it was) for
+    # the row a quarantine id names (safety_assets.intake.repairs)
+    "repair_requests": {"seq": pl.Int64, "row_number": pl.Int64, "quarantine_id": pl.String,
+                        "id_repr": pl.String, "payload": pl.String},
+    # quarantine ids the requests may name: the row of which batch each one points at
+    # (row_number NULL: a whole-file error)
+    "known_quarantine": {"quarantine_id": pl.String, "batch_id": pl.String,
+                         "row_number": pl.Int64},
 }
 ACCEPTED_TABLES: dict[str, str] = {kind: f"accepted_{kind}" for kind in KINDS}
 QUARANTINE_TABLE = "quarantined"
+ACCEPTED_REPAIRS_TABLE = "accepted_repairs"
+
+
+def quarantine_id(batch_id: str, row_number: int | None, ordinal: int = 1) -> str:
+    """The id a person quotes to repair a quarantined record: stable across re-validations
+    of its batch, as :data:`QUARANTINE_ID_SQL` computes it in SQL (the two must agree)."""
+    row = "file" if row_number is None else str(row_number)
+    digest = hashlib.sha256(f"{batch_id}\x00{row}\x00{ordinal}".encode()).hexdigest()
+    return f"q-{digest[:16]}"
+
+
+# batch_id, row_number and ordinal (the record's place among its row's quarantined records)
+# are the columns of the SELECT it is used in.
+QUARANTINE_ID_SQL = ("'q-' || left(sha256(batch_id || chr(0) || coalesce(row_number::VARCHAR, "
+                     "'file') || chr(0) || ordinal::VARCHAR), 16)")
 
 
 def _arrow_schema(columns: Mapping[str, pl.DataType]) -> pa.Schema:
@@ -246,13 +270,16 @@ def resolve(con: duckdb.DuckDBPyConnection, batch_id: str, source_file: str) -> 
             [batch_id, source_file])
     con.execute(
         f"CREATE OR REPLACE TABLE {QUARANTINE_TABLE} AS "
-        "SELECT ?::VARCHAR AS batch_id, ?::VARCHAR AS source_file, row_number, kind, "
-        "record_id, reason, payload FROM ("
-        "  SELECT seq, row_number, kind, record_id, reason, payload FROM refusals"
-        "  UNION ALL"
-        "  SELECT c.seq, c.row_number, c.kind, c.id, v.reason, c.payload"
-        "  FROM candidates c JOIN verdicts v ON v.seq = c.seq WHERE v.reason IS NOT NULL"
-        ") ORDER BY row_number NULLS LAST, seq",
+        f"SELECT batch_id, source_file, row_number, kind, record_id, reason, payload, "
+        f"{QUARANTINE_ID_SQL} AS quarantine_id FROM ("
+        "  SELECT ?::VARCHAR AS batch_id, ?::VARCHAR AS source_file, *,"
+        "         row_number() OVER (PARTITION BY row_number ORDER BY seq) AS ordinal FROM ("
+        "    SELECT seq, row_number, kind, record_id, reason, payload FROM refusals"
+        "    UNION ALL"
+        "    SELECT c.seq, c.row_number, c.kind, c.id, v.reason, c.payload"
+        "    FROM candidates c JOIN verdicts v ON v.seq = c.seq WHERE v.reason IS NOT NULL"
+        "  )"
+        ") ORDER BY row_number NULLS LAST, ordinal",
         [batch_id, source_file])
 
 

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from safety_assets import taxonomy
-from safety_assets.intake import hh_rlhf, staging
+from safety_assets.intake import hh_rlhf, repairs, staging
 from safety_assets.intake.parser import RawRow
 from safety_assets.intake.records import (
     DEMONSTRATION,
@@ -39,6 +39,11 @@ BATCH_COLUMNS: dict[str, pl.DataType] = {
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "batch_id": pl.String, "source_file": pl.String, "row_number": pl.Int64,
     "kind": pl.String, "record_id": pl.String, "reason": pl.String, "payload": pl.String,
+    "quarantine_id": pl.String,
+}
+REPAIR_SCHEMA: dict[str, pl.DataType] = {
+    "quarantine_id": pl.String, "batch_id": pl.String, "row_number": pl.Int64,
+    "payload": pl.String, "source_row": pl.Int64,
 }
 _TEXT_FIELDS = {PROMPT: ("text",), DEMONSTRATION: ("response",),
                 PREFERENCE: ("chosen", "rejected"), RATING: ()}
@@ -76,6 +81,9 @@ class ValidationResult:
     valid: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
     n_rows: int
+    # rows of a repair file that name a known quarantined row: which batch and row each
+    # repairs, with its corrected fields (safety_assets.intake.repairs)
+    repairs: pl.DataFrame | None = None
 
     @property
     def n_valid(self) -> int:
@@ -329,6 +337,7 @@ class BatchStager:
         self._seq = 0
         self._candidates: list[dict[str, Any]] = []
         self._refusals: list[dict[str, Any]] = []
+        self._repair_requests: list[dict[str, Any]] = []
 
     def add_rows(self, rows: Iterable[RawRow]) -> None:
         for row in rows:
@@ -339,6 +348,12 @@ class BatchStager:
         payload_text = _payload_text(row)
         if row.payload is None:
             self._refuse(row.row_number, row.error or "unreadable row", payload_text)
+        elif (request := repairs.repair_request(row.payload)) is not None:
+            quarantine_id, fields = request
+            self._repair_requests.append({
+                "seq": self._next_seq(), "row_number": row.row_number,
+                "quarantine_id": quarantine_id[:self.limits.max_id_chars],
+                "id_repr": _shown(quarantine_id), "payload": fields})
         else:
             try:
                 if hh_rlhf.looks_like_hh(row.payload):
@@ -372,7 +387,8 @@ class BatchStager:
     def flush(self) -> None:
         staging.append(self.con, "candidates", self._candidates)
         staging.append(self.con, "refusals", self._refusals)
-        self._candidates, self._refusals = [], []
+        staging.append(self.con, "repair_requests", self._repair_requests)
+        self._candidates, self._refusals, self._repair_requests = [], [], []
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -405,6 +421,7 @@ def validate_batch(
     known_prompt_ids: set[str] | frozenset[str] = frozenset(),
     known_task_ids: set[str] | frozenset[str] = frozenset(),
     taken_ids: Mapping[str, Mapping[str, str]] | None = None,
+    known_quarantine: Mapping[str, tuple[str, int | None]] | None = None,
     limits: IntakeLimits | None = None,
     hh_import: HHImportConfig | None = None,
     chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
@@ -414,7 +431,9 @@ def validate_batch(
     ``known_prompt_ids`` are prompts already in the warehouse (other batches);
     ``known_task_ids`` the exported rating tasks (``rating_tasks``) ratings may refer to;
     ``taken_ids`` maps kind -> {id: batch that holds it} for duplicate detection across
-    batches (this batch's own rows must be left out, so that re-running it is idempotent).
+    batches (this batch's own rows must be left out, so that re-running it is idempotent);
+    ``known_quarantine`` maps the quarantine ids a repair row may name to the (batch, row)
+    each is (``repairs``: the requests that named one).
     Runs the same two passes as the intake asset, in an in-memory DuckDB; ``chunk_rows`` is
     how many rows pass 1 hands to DuckDB at a time (the outcome does not depend on it).
     """
@@ -426,16 +445,22 @@ def validate_batch(
         staging.add_taken_ids(con, taken_ids or {}, chunk_rows)
         staging.add_known_prompts(con, known_prompt_ids, chunk_rows)
         staging.add_known_tasks(con, known_task_ids, chunk_rows)
+        repairs.add_known_quarantine(con, known_quarantine or {}, chunk_rows)
+        repairs.resolve(con, batch_id)
         staging.resolve(con, batch_id, source_file)
         valid = {kind: con.sql(f"SELECT * FROM {staging.ACCEPTED_TABLES[kind]}").pl()
                  .cast({**BATCH_COLUMNS, **SCHEMAS[kind]}) for kind in KINDS}
         quarantine = con.sql(f"SELECT * FROM {staging.QUARANTINE_TABLE}").pl() \
             .cast(QUARANTINE_SCHEMA)
-    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=stager.n_rows)
+        accepted_repairs = con.sql(f"SELECT * FROM {staging.ACCEPTED_REPAIRS_TABLE}").pl() \
+            .cast(REPAIR_SCHEMA)
+    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=stager.n_rows,
+                            repairs=accepted_repairs)
 
 
 def file_error_record(batch_id: str, source_file: str, reason: str) -> pl.DataFrame:
     """A whole unreadable file as one quarantine record."""
     return pl.DataFrame([{"batch_id": batch_id, "source_file": source_file, "row_number": None,
-                          "kind": None, "record_id": None, "reason": reason, "payload": None}],
+                          "kind": None, "record_id": None, "reason": reason, "payload": None,
+                          "quarantine_id": staging.quarantine_id(batch_id, None)}],
                         schema=QUARANTINE_SCHEMA, orient="row")

@@ -15,6 +15,10 @@ import polars as pl
 SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
 
 
+class WarehouseBusy(RuntimeError):
+    """The warehouse is held by another connection (only from ``connect(wait=False)``)."""
+
+
 class Warehouse:
     """A DuckDB file shared by every asset.
 
@@ -28,10 +32,16 @@ class Warehouse:
         self.sql_dir = sql_dir
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection holding the warehouse's lock; ``wait=False`` raises
+        :class:`WarehouseBusy` at once instead of queueing behind another writer (a sensor
+        tick must not block for the length of a run)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(f"{self.path}.lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as error:
+                raise WarehouseBusy(f"{self.path} is in use by another run") from error
             try:
                 con = duckdb.connect(str(self.path))
                 try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
 from safety_assets.defs.intake.batch_partitions import annotation_batches
 from safety_assets.defs.intake.intake_checks import BATCH_CHECKS, check_results, head_table
@@ -19,6 +20,7 @@ from safety_assets.intake.batch_store import (
     validate_stored_batch,
 )
 from safety_assets.intake.inbox import archive_batch, sha256_of
+from safety_assets.intake.repairs import RepairError, submit
 from safety_assets.taxonomy import BENIGN
 
 GROUP = "intake"
@@ -84,21 +86,31 @@ def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
                       params=key).fetchall()[0][0]
     n_ratings = con.sql("SELECT count(*) FROM safety_ratings WHERE batch_id = ?",
                         params=key).fetchall()[0][0]
+
+    def repaired(table: str) -> int:
+        """Rows of the batch that landed through a repair of the quarantine."""
+        return con.sql(
+            f"SELECT count(DISTINCT t.row_number) FROM {table} t JOIN quarantine_repairs r "
+            "ON r.batch_id = t.batch_id AND r.row_number = t.row_number "
+            "WHERE t.batch_id = ? AND r.status = 'landed'", params=key).fetchall()[0][0]
+
     return {
         "prompts": {
             "rows": n_prompts, "adversarial": n_adversarial,
+            "repaired_rows": repaired("prompts"),
             "coverage": _sql_table(
                 con, "SELECT risk_category, attack_vector, count(*) AS rows FROM prompts "
                      "WHERE batch_id = ? GROUP BY ALL ORDER BY risk_category, attack_vector",
                 key, 100)},
-        "demonstrations": {"rows": n_demonstrations},
+        "demonstrations": {"rows": n_demonstrations,
+                           "repaired_rows": repaired("demonstrations")},
         "preference_pairs": {
-            "rows": n_pairs,
+            "rows": n_pairs, "repaired_rows": repaired("preference_pairs"),
             "by_axis_and_strength": _sql_table(
                 con, "SELECT axis, strength, count(*) AS rows FROM preference_pairs "
                      "WHERE batch_id = ? GROUP BY ALL ORDER BY axis, strength", key, 50)},
         "safety_ratings": {
-            "rows": n_ratings,
+            "rows": n_ratings, "repaired_rows": repaired("safety_ratings"),
             "by_rating": _sql_table(
                 con, "SELECT rating, count(*) AS rows, count(DISTINCT rater) AS raters "
                      "FROM safety_ratings WHERE batch_id = ? GROUP BY rating ORDER BY rating",
@@ -108,12 +120,24 @@ def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
             "reasons": _sql_table(
                 con, "SELECT reason, count(*) AS rows FROM quarantine WHERE batch_id = ? "
                      "GROUP BY reason ORDER BY reason", key, 30),
-            "examples": _sql_table(con, _QUARANTINE_IN_ORDER, key, 20)},
+            "examples": _sql_table(con, _QUARANTINE_IN_ORDER, key, 20),
+            # A repair file's rows, sent to the batches they repair (pending until those are
+            # validated again by the repair sensor).
+            "repairs_sent": batch.n_repair_requests,
+            "repairs_sent_to": _sql_table(
+                con, "SELECT batch_id, count(*) AS rows, count_if(status = 'landed') AS landed "
+                     "FROM quarantine_repairs WHERE source_batch = ? GROUP BY batch_id "
+                     "ORDER BY batch_id", key, 20),
+            # This batch's own rows repaired so far, with where each repair came from.
+            "repaired_rows": _sql_table(
+                con, "SELECT row_number, quarantine_id, submitted_by, status, outcome FROM "
+                     "quarantine_repairs WHERE batch_id = ? ORDER BY row_number, repair_seq",
+                key, 50)},
     }
 
 
-_QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason FROM quarantine "
-                        "WHERE batch_id = ? ORDER BY row_number NULLS LAST")
+_QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason, quarantine_id "
+                        "FROM quarantine WHERE batch_id = ? ORDER BY row_number NULLS LAST")
 
 
 @dg.multi_asset(
@@ -155,3 +179,40 @@ def validated_annotations(
     for asset_key, values in metadata.items():
         yield dg.MaterializeResult(asset_key=asset_key, metadata=values)
     yield from check_results(suites)
+
+
+class QuarantineReleaseConfig(dg.Config):
+    """Repairs of quarantined records from the launchpad, by the ids in the
+    ``quarantined_records`` metadata (or the warehouse table ``quarantine``)."""
+
+    release: list[str] = Field(
+        default=[], description="Quarantine ids to check again as they were, for example a "
+                                "pair whose prompt has landed since.")
+    corrections: dict[str, dict[str, str]] = Field(
+        default={}, description="Quarantine id -> the fields to correct, for example "
+                                "{'q-...': {'risk_category': 'violence'}}; the row's other "
+                                "fields keep their values.")
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    deps=["quarantined_records"],
+    description="Repairs of quarantined records sent from the launchpad. They are validated "
+                "like any row, in their original batch, when the quarantine repair sensor "
+                "validates that batch again.",
+)
+def quarantine_releases(context: dg.AssetExecutionContext, config: QuarantineReleaseConfig,
+                        warehouse: WarehouseResource) -> dg.MaterializeResult:
+    requests = [(qid, {}) for qid in config.release] + list(config.corrections.items())
+    with warehouse.get().connect() as con:
+        try:
+            sent = submit(con, requests, submitted_by=f"launchpad run {context.run.run_id}")
+        except RepairError as error:
+            raise dg.Failure(description=str(error)) from error
+    context.log.info(f"{len(sent)} repair(s) recorded; the quarantine repair sensor validates "
+                     f"{len({row['batch_id'] for row in sent})} batch(es) again")
+    return dg.MaterializeResult(metadata={
+        "repairs": len(sent),
+        "batches": dg.MetadataValue.json(sorted({row["batch_id"] for row in sent})),
+    })
