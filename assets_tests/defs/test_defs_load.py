@@ -16,8 +16,9 @@ from safety_assets.definitions import defs
 
 STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
 N_ASSETS = 33
-JOBS = ("annotation_intake", "annotation_revalidation", "train_models", "sample_and_score", "rlhf_and_distillation",
-        "prepare_evaluation", "run_benchmarks", "benchmark_report", "human_ratings")
+JOBS = ("annotation_intake", "annotation_revalidation", "train_models", "sample_and_score",
+        "rlhf_and_distillation", "prepare_evaluation", "run_benchmarks", "benchmark_report",
+        "human_ratings")
 
 
 def test_definitions_resolve_every_job_and_sensor():

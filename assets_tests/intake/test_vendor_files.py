@@ -1,6 +1,7 @@
 """Annotation files as the tools people use write them: pandas, Excel-style CSV writers,
-polars, DuckDB, openpyxl, LibreOffice Calc (CSV and XLSX), Windows encodings, JSON arrays. Every valid row lands; a file that cannot be
-read says why, once, naming what the file does have."""
+polars, DuckDB, openpyxl, LibreOffice Calc (CSV and XLSX), Windows encodings, JSON arrays.
+Every valid row lands; a file that cannot be read says why, once, naming what the file does
+have."""
 
 from __future__ import annotations
 
