@@ -76,7 +76,7 @@ def build_home(root: Path) -> Home:
         instance=dg.DagsterInstance.ephemeral(),
         warehouse=WarehouseResource(path=str(root / "warehouse.duckdb")),
         inbox=AnnotationInboxResource(path=str(inbox), archive_path=str(root / "archive"),
-                              min_age_seconds=0),
+                                      outbox_path=str(root / "outbox"), min_age_seconds=0),
     )
 
 

@@ -222,3 +222,24 @@ def test_the_repair_sensor_skips_a_tick_while_the_warehouse_is_busy(home, quaran
                                           resources={"warehouse": home.warehouse})
         result = quarantine_repair_sensor(context)
     assert isinstance(result, dg.SkipReason) and "busy" in result.skip_message
+
+
+def test_the_exported_repair_sheet_corrected_in_a_spreadsheet_round_trips(home, quarantined):
+    prompts_key, _ = quarantined
+    sheet = home.inbox.outbox / "quarantine" / f"{prompts_key}.csv"
+    exported = pd.read_csv(sheet, dtype=str, keep_default_na=False)
+    assert list(exported.columns[:2]) == ["quarantine_id", "reason"]
+    assert exported["quarantine_id"].tolist() == [_quarantine(home, prompts_key)[n][0]
+                                                  for n in (2, 4)]
+    assert exported.loc[0, "text"] == "How do I hurt someone?"
+    assert exported.loc[1, "response"] == DEMONSTRATION["response"]
+    # The user corrects the category in the sheet and drops the whole sheet back.
+    exported.loc[0, "risk_category"] = "hateful_harmful"
+    exported.to_csv(home.inbox.folder / "corrected.csv", index=False)
+    home.ingest(home.inbox.folder / "corrected.csv")
+    assert [r.partition_key for r in _tick(home)] == [prompts_key]
+    _revalidate(home, prompts_key)
+    assert _quarantine(home, prompts_key) == {}
+    assert ("p-typo", prompts_key) in _ids(home, "prompts")
+    assert len(_ids(home, "demonstrations")) == 1
+    assert not sheet.exists()       # nothing left to repair in that batch

@@ -23,16 +23,18 @@ from and what became of it (``status``, ``outcome``): that is a repaired record'
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from safety_assets.intake import staging
-from safety_assets.intake.records import FIELDS
+from safety_assets.intake.records import FIELDS, SCHEMAS
 
 REPAIR_KEY = "quarantine_id"
 PENDING, LANDED, QUARANTINED = "pending", "landed", "quarantined"
@@ -184,10 +186,7 @@ def raw_rows_sql(repaired: bool) -> str:
     was read with (an unreadable row becomes the repair's fields)."""
     if not repaired:
         return ("SELECT row_number, payload, parse_error FROM raw_records WHERE batch_id = ?")
-    return f"""SELECT r.row_number,
-                   CASE WHEN f.payload IS NULL THEN r.payload
-                        WHEN r.payload IS NULL THEN f.payload
-                        ELSE json_merge_patch(r.payload, f.payload)::VARCHAR END AS payload,
+    return f"""SELECT r.row_number, {_CURRENT_PAYLOAD} AS payload,
                    CASE WHEN f.payload IS NULL THEN r.parse_error END AS parse_error
                FROM raw_records r LEFT JOIN {_LATEST} f ON f.row_number = r.row_number
                WHERE r.batch_id = ? ORDER BY r.row_number NULLS LAST"""
@@ -236,6 +235,54 @@ def batches_to_revalidate(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str
     wanted += [(batch, f"recheck:{batch}:{digest}", "references that now exist")
                for batch, digest in stale if batch not in taken]
     return wanted
+
+
+def export_quarantine(con: duckdb.DuckDBPyConnection, batch_id: str, path: Path) -> int:
+    """Write the batch's quarantined rows to ``path`` as a CSV to correct and drop back into
+    the inbox: ``quarantine_id`` and ``reason`` first (the reason is not a record field, so it
+    is ignored on the way back), then every record field the rows have, as each row was last
+    validated (its raw fields, with the latest repair merged over them). An unreadable row has
+    only its id and reason: there were no fields to keep. Returns the rows written; with none,
+    any earlier export of the batch is removed."""
+    rows = con.sql(f"""
+        SELECT q.quarantine_id, q.reason, {_CURRENT_PAYLOAD} AS payload
+        FROM quarantine q
+        LEFT JOIN raw_records r ON r.batch_id = q.batch_id AND r.row_number = q.row_number
+        LEFT JOIN {_LATEST} f ON f.row_number = q.row_number
+        WHERE q.batch_id = ? AND q.row_number IS NOT NULL
+        ORDER BY q.row_number, q.quarantine_id""", params=[batch_id, batch_id]).fetchall()
+    if not rows:
+        path.unlink(missing_ok=True)
+        return 0
+    records = [(qid, reason, json.loads(payload) if payload else {})
+               for qid, reason, payload in rows]
+    present = {name for _, _, fields in records for name in fields}
+    columns = [name for name in _EXPORT_ORDER if name in present]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([REPAIR_KEY, "reason", *columns])
+        for qid, reason, fields in records:
+            writer.writerow([qid, reason, *(_cell(fields.get(name)) for name in columns)])
+    partial.replace(path)
+    return len(records)
+
+
+_CURRENT_PAYLOAD = """CASE WHEN f.payload IS NULL THEN r.payload
+                           WHEN r.payload IS NULL THEN f.payload
+                           ELSE json_merge_patch(r.payload, f.payload)::VARCHAR END"""
+# The export's columns: the kind, then each kind's fields in the order records.py gives them.
+_EXPORT_ORDER = ["kind", *dict.fromkeys(
+    name for schema in SCHEMAS.values() for name in schema)]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _now() -> datetime:

@@ -20,7 +20,7 @@ from safety_assets.intake.batch_store import (
     validate_stored_batch,
 )
 from safety_assets.intake.inbox import archive_batch, sha256_of
-from safety_assets.intake.repairs import RepairError, submit
+from safety_assets.intake.repairs import RepairError, export_quarantine, submit
 from safety_assets.taxonomy import BENIGN
 
 GROUP = "intake"
@@ -136,6 +136,22 @@ def _partition_metadata(con: duckdb.DuckDBPyConnection, batch: StoredBatch
     }
 
 
+def _repair_sheet(context: dg.AssetExecutionContext, inbox: AnnotationInboxResource,
+                  key: str) -> Path | None:
+    """Where the batch's quarantine is exported to be corrected, or None (said in the log)
+    when the inbox resource has no outbox to put it in."""
+    try:
+        outbox = inbox.outbox
+    except ValueError as error:     # a relative outbox_path and no home
+        context.log.warning(f"the quarantine is not exported for repair: {error}")
+        return None
+    if outbox.resolve().is_relative_to(inbox.folder.resolve()):
+        context.log.warning(f"the quarantine is not exported for repair: the outbox ({outbox}) "
+                            "is inside the inbox, where the sheet would be ingested at once")
+        return None
+    return outbox / "quarantine" / f"{key}.csv"
+
+
 _QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason, quarantine_id "
                         "FROM quarantine WHERE batch_id = ? ORDER BY row_number NULLS LAST")
 
@@ -168,9 +184,14 @@ def validated_annotations(
     with tempfile.TemporaryDirectory(prefix="intake-") as folder:
         batch = validate_stored_batch(store, key, Path(folder), limits=inbox.limits(),
                                       hh_import=inbox.hh_import(), run_id=context.run.run_id)
+        export = _repair_sheet(context, inbox, key)
         with store.connect() as con:
             metadata = _partition_metadata(con, batch)
             first = con.sql(f"{_QUARANTINE_IN_ORDER} LIMIT 1", params=[key]).fetchall()
+            exported = export_quarantine(con, key, export) if export else 0
+        if exported:
+            # Corrected in a spreadsheet and dropped back into the inbox, it is a repair file.
+            metadata["quarantined_records"]["repair_sheet"] = dg.MetadataValue.path(str(export))
         suites = stored_batch_suites(batch)
     if first:
         context.log.warning(
