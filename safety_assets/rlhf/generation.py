@@ -261,10 +261,8 @@ def _shared_prompt_cache(
 # --------------------------------------------------------------------------- backends
 
 
-class GenerationBackend:
-    """A sampling backend. Every backend renders prompts in its model's chat format (from its
-    tokenizer) and answers with :meth:`generate_with_status`; :meth:`generate` is that
-    answer's texts: ``n`` sampled answers for each prompt, in prompt order."""
+class ChatFormatted:
+    """A model with its tokenizer, whose own chat template renders prompts."""
 
     tokenizer: Any
 
@@ -273,6 +271,12 @@ class GenerationBackend:
     ) -> str:
         """``text`` (with earlier turns and a system prompt) in this model's chat format."""
         return render_prompt(self.tokenizer, text, history, system)
+
+
+class GenerationBackend(ChatFormatted):
+    """A sampling backend. It renders prompts in its model's chat format and answers with
+    :meth:`generate_with_status`; :meth:`generate` is that answer's texts: ``n`` sampled
+    answers for each prompt, in prompt order."""
 
     def generate(
         self,
@@ -608,7 +612,7 @@ __all__ = [
 ]
 
 
-class RewardScorer:
+class RewardScorer(ChatFormatted):
     """A loaded reward model and its tokenizer: ``scorer(prompts, responses, finished=None)``
     gives the RM's scalar outputs (:func:`probs` turns them into R in (0, 1)).
     :meth:`render_prompt` renders a prompt in the RM's own chat format."""
@@ -617,11 +621,6 @@ class RewardScorer:
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size
-
-    def render_prompt(
-        self, text: str, history: Any = None, system: str | None = None
-    ) -> str:
-        return render_prompt(self.tokenizer, text, history, system)
 
     def __call__(
         self,
