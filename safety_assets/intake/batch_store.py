@@ -116,7 +116,7 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         repaired = repairs.has_repairs(con, batch_id)
         con.execute(attach)
         con.execute(f"CREATE TABLE {_STAGE}.raw AS {repairs.raw_rows_sql(repaired)}",
-                    [batch_id, batch_id] if repaired else [batch_id])
+                    [batch_id])
         found = con.sql("SELECT min(source_file) FROM raw_records WHERE batch_id = ?",
                         params=[batch_id]).fetchall()[0][0]
         con.execute(f"DETACH {_STAGE}")

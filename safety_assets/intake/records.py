@@ -11,6 +11,9 @@ section 4.4); its id is always its task and rater, so one rater rates a task onc
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import polars as pl
 
 PROMPT = "prompt"
@@ -70,3 +73,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 # Every field a record of any kind can carry (the rest of a row is ignored).
 FIELDS: frozenset[str] = frozenset({"kind"}.union(*(schema for schema in SCHEMAS.values())))
+
+
+def is_missing(value: Any) -> bool:
+    """No value: absent, a float NaN (as pandas writes an empty cell) or blank text. Validation
+    treats such a field as not given, and a repair as a field it leaves as it was."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and value.strip() == "")

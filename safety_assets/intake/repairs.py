@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 import duckdb
 
 from safety_assets.intake import staging
-from safety_assets.intake.records import FIELDS, SCHEMAS
+from safety_assets.intake.records import FIELDS, SCHEMAS, is_missing
 
 REPAIR_KEY = "quarantine_id"
 PENDING, LANDED, QUARANTINED = "pending", "landed", "quarantined"
@@ -44,24 +43,19 @@ class RepairError(ValueError):
     """Repairs refused as a whole (from the launchpad, where a person is there to read it)."""
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and value.strip() == "")
-
-
 def corrected_fields(payload: Mapping[str, Any]) -> str | None:
     """The fields a repair sets, as JSON: the record fields it gives a value (columns of a
     quarantine export such as ``reason`` are not record fields and are ignored); None when
     it sets none, a request to check the row again as it was."""
     fields = {name: value for name, value in payload.items()
-              if name in FIELDS and not _blank(value)}
+              if name in FIELDS and not is_missing(value)}
     return json.dumps(fields, ensure_ascii=False, default=str) if fields else None
 
 
 def repair_request(payload: Mapping[str, Any]) -> tuple[str, str | None] | None:
     """(quarantine id, corrected fields) when ``payload`` is a row of a repair file."""
     value = payload.get(REPAIR_KEY)
-    if _blank(value):
+    if is_missing(value):
         return None
     return str(value).strip(), corrected_fields(payload)
 
@@ -173,22 +167,27 @@ def has_repairs(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
                         "payload IS NOT NULL", params=[batch_id]).fetchall()[0][0])
 
 
-# The latest correction of each row of a batch (a later one replaces an earlier one; a bare
-# re-check request corrects nothing, so it never undoes one).
-_LATEST = """(SELECT row_number, payload FROM quarantine_repairs
-              WHERE batch_id = ? AND payload IS NOT NULL
-              QUALIFY row_number() OVER (PARTITION BY row_number ORDER BY repair_seq DESC) = 1)"""
+# The latest correction of each repaired row (a later one replaces an earlier one; a bare
+# re-check request corrects nothing, so it never undoes one). Joined as ``f`` beside the raw
+# rows ``r``, :data:`_CURRENT_PAYLOAD` is each row as it is validated now.
+_LATEST = """(SELECT batch_id, row_number, payload FROM quarantine_repairs
+              WHERE payload IS NOT NULL QUALIFY row_number() OVER (
+                  PARTITION BY batch_id, row_number ORDER BY repair_seq DESC) = 1)"""
+_CURRENT_PAYLOAD = """CASE WHEN f.payload IS NULL THEN r.payload
+                           WHEN r.payload IS NULL THEN f.payload
+                           ELSE json_merge_patch(r.payload, f.payload)::VARCHAR END"""
 
 
 def raw_rows_sql(repaired: bool) -> str:
-    """The query of a batch's raw rows as validation reads them (parameters: the batch id,
-    twice when ``repaired``): each repaired row's corrected fields merged over the fields it
-    was read with (an unreadable row becomes the repair's fields)."""
+    """The query of a batch's raw rows as validation reads them (parameter: the batch id):
+    each repaired row's corrected fields merged over the fields it was read with (an
+    unreadable row becomes the repair's fields)."""
     if not repaired:
         return ("SELECT row_number, payload, parse_error FROM raw_records WHERE batch_id = ?")
     return f"""SELECT r.row_number, {_CURRENT_PAYLOAD} AS payload,
                    CASE WHEN f.payload IS NULL THEN r.parse_error END AS parse_error
-               FROM raw_records r LEFT JOIN {_LATEST} f ON f.row_number = r.row_number
+               FROM raw_records r LEFT JOIN {_LATEST} f
+                    ON f.batch_id = r.batch_id AND f.row_number = r.row_number
                WHERE r.batch_id = ? ORDER BY r.row_number NULLS LAST"""
 
 
@@ -216,17 +215,13 @@ def batches_to_revalidate(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str
                       ).fetchall()
     wanted = [(batch, f"repair:{batch}:{seq}", "pending repairs") for batch, seq in pending]
     taken = {batch for batch, _ in pending}
-    reference = """trim(coalesce(json_extract_string(f.payload, '$.{0}'),
-                                 json_extract_string(r.payload, '$.{0}')))"""
+    reference = "trim(json_extract_string(" + _CURRENT_PAYLOAD + ", '$.{0}'))"
     stale = con.sql(f"""
         SELECT q.batch_id, left(sha256(string_agg(q.quarantine_id, ',' ORDER BY
                q.quarantine_id)), 16)
         FROM quarantine q
         JOIN raw_records r ON r.batch_id = q.batch_id AND r.row_number = q.row_number
-        LEFT JOIN (SELECT batch_id, row_number, payload FROM quarantine_repairs
-                   WHERE payload IS NOT NULL QUALIFY row_number() OVER (
-                       PARTITION BY batch_id, row_number ORDER BY repair_seq DESC) = 1) f
-               ON f.batch_id = q.batch_id AND f.row_number = q.row_number
+        LEFT JOIN {_LATEST} f ON f.batch_id = q.batch_id AND f.row_number = q.row_number
         WHERE (q.reason LIKE 'unknown prompt id %'
                AND {reference.format('prompt_id')} IN (SELECT id FROM prompts))
            OR (q.reason LIKE 'unknown task id %'
@@ -248,9 +243,9 @@ def export_quarantine(con: duckdb.DuckDBPyConnection, batch_id: str, path: Path)
         SELECT q.quarantine_id, q.reason, {_CURRENT_PAYLOAD} AS payload
         FROM quarantine q
         LEFT JOIN raw_records r ON r.batch_id = q.batch_id AND r.row_number = q.row_number
-        LEFT JOIN {_LATEST} f ON f.row_number = q.row_number
+        LEFT JOIN {_LATEST} f ON f.batch_id = q.batch_id AND f.row_number = q.row_number
         WHERE q.batch_id = ? AND q.row_number IS NOT NULL
-        ORDER BY q.row_number, q.quarantine_id""", params=[batch_id, batch_id]).fetchall()
+        ORDER BY q.row_number, q.quarantine_id""", params=[batch_id]).fetchall()
     if not rows:
         path.unlink(missing_ok=True)
         return 0
@@ -269,9 +264,6 @@ def export_quarantine(con: duckdb.DuckDBPyConnection, batch_id: str, path: Path)
     return len(records)
 
 
-_CURRENT_PAYLOAD = """CASE WHEN f.payload IS NULL THEN r.payload
-                           WHEN r.payload IS NULL THEN f.payload
-                           ELSE json_merge_patch(r.payload, f.payload)::VARCHAR END"""
 # The export's columns: the kind, then each kind's fields in the order records.py gives them.
 _EXPORT_ORDER = ["kind", *dict.fromkeys(
     name for schema in SCHEMAS.values() for name in schema)]

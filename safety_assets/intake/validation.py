@@ -31,6 +31,7 @@ from safety_assets.intake.records import (
     RATING_SCALE,
     REQUIRED,
     SCHEMAS,
+    is_missing,
 )
 
 BATCH_COLUMNS: dict[str, pl.DataType] = {
@@ -110,15 +111,10 @@ def detect_kind(payload: Mapping[str, Any]) -> str:
                    "or 'task_id' and 'rating' field and no 'kind'")
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        isinstance(value, str) and value.strip() == "")
-
-
 def _string(payload: Mapping[str, Any], name: str, kind: str, limits: IntakeLimits,
             required: bool, is_id: bool = False) -> str | None:
     value = payload.get(name)
-    if _missing(value):
+    if is_missing(value):
         if required:
             what = "text" if name in _TEXT_FIELDS.get(kind, ()) else "value"
             raise RowError(f"empty {what} in required field '{name}'", kind)
@@ -138,7 +134,7 @@ def _string(payload: Mapping[str, Any], name: str, kind: str, limits: IntakeLimi
 
 def _boolean(payload: Mapping[str, Any], name: str, kind: str) -> bool | None:
     value = payload.get(name)
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, bool):
         return value
@@ -158,7 +154,7 @@ def normalize_record(payload: Mapping[str, Any], kind: str, limits: IntakeLimits
                      ) -> dict[str, Any]:
     """The record's fields, typed and checked against the taxonomy; RowError if refused."""
     for name in REQUIRED[kind]:
-        if _missing(payload.get(name)):
+        if is_missing(payload.get(name)):
             what = "empty text" if name in _TEXT_FIELDS[kind] else "missing required field"
             raise RowError(f"{what} '{name}'", kind,
                            _safe_id(payload, "task_id" if kind == RATING else "id"))
@@ -202,7 +198,7 @@ def _prompt(payload: Mapping[str, Any], record_id: str | None, limits: IntakeLim
     if vector not in taxonomy.ATTACK_VECTOR_NAMES:
         raise RowError(f"unknown attack vector {payload.get('attack_vector')!r}")
     history = payload.get("history")
-    if _missing(history):
+    if is_missing(history):
         history_json = "[]"
     else:
         try:
