@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -273,10 +274,10 @@ class ChatFormatted:
         return render_prompt(self.tokenizer, text, history, system)
 
 
-class GenerationBackend(ChatFormatted):
+class GenerationBackend(ChatFormatted, ABC):
     """A sampling backend. It renders prompts in its model's chat format and answers with
-    :meth:`generate_with_status`; :meth:`generate` is that answer's texts: ``n`` sampled
-    answers for each prompt, in prompt order."""
+    :meth:`generate_with_status`, which each backend implements; :meth:`generate` is that
+    answer's texts: ``n`` sampled answers for each prompt, in prompt order."""
 
     def generate(
         self,
@@ -290,6 +291,7 @@ class GenerationBackend(ChatFormatted):
         return self.generate_with_status(
             prompts, n, max_new_tokens, temperature, top_p, seed).texts
 
+    @abstractmethod
     def generate_with_status(
         self,
         prompts: list[str],
@@ -299,7 +301,7 @@ class GenerationBackend(ChatFormatted):
         top_p: float = 1.0,
         seed: int | None = 0,
     ) -> Generation:
-        raise NotImplementedError
+        """``n`` answers for each prompt, with whether each ended with EOS."""
 
 
 class HFBackend(GenerationBackend):
