@@ -212,7 +212,8 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
               "info": config.local_info_judge or str(root / "info")}
     if lm_base is not None:
         lm_metadata, reports["lm"] = _lm_judges(context, config, lm_base, judges,
-                                                reports["minilm"], probes, paths, root / "lm")
+                                                reports["minilm"], probes, paths, judge_rows,
+                                                root / "lm")
         metadata.update(lm_metadata)
         if config.judge_with == "lm":
             chosen = {kind: str(root / "lm" / kind) for kind in ("truth", "info")}
@@ -241,15 +242,16 @@ def truthfulqa_judges(context: dg.AssetExecutionContext, config: JudgesConfig,
 
 def _lm_judges(context: dg.AssetExecutionContext, config: JudgesConfig, base: Path,
                minilm: dict[str, Any], minilm_report: Any, probes: list[Any], paths: Any,
-               folder: Path) -> tuple[dict[str, Any], Any]:
-    """Fine-tune the LM judge pair, and compare it with the MiniLM pair on the same held-out
-    rows (paired) and the same probes."""
+               judge_rows: dict[str, list[Any]], folder: Path) -> tuple[dict[str, Any], Any]:
+    """Fine-tune the LM judge pair on the judge files' rows (as the MiniLM pair read them),
+    and compare it with the MiniLM pair on the same held-out rows (paired) and the same
+    probes."""
     from safety_assets.evaluation.judge_probes import (
         compare_on_held_out,
         held_out_accuracy,
         probe_judges,
     )
-    from safety_assets.evaluation.judges import JudgeConfig, load_judge_file
+    from safety_assets.evaluation.judges import JudgeConfig
     from safety_assets.evaluation.lm_judges import LMJudgeConfig, train_lm_judge
 
     split = JudgeConfig(seed=config.seed, eval_rows=config.lm_eval_rows)
@@ -261,7 +263,7 @@ def _lm_judges(context: dg.AssetExecutionContext, config: JudgesConfig, base: Pa
     lines = ["| kind | MiniLM accuracy % | LM accuracy % | LM minus MiniLM (paired) |",
              "|---|---|---|---|"]
     for kind in ("truth", "info"):
-        rows = load_judge_file(paths.judge_file(kind))
+        rows = judge_rows[kind]
         judges[kind], figures = train_lm_judge(base, rows, kind, folder / kind,
                                                config=lm_config,
                                                references=paths.truthfulqa_csv)
