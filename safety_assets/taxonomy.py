@@ -91,7 +91,7 @@ SMALL_MARGINS: dict[str, float] = {
 PREFERENCE_AXES: tuple[str, ...] = ("safety", "helpfulness")
 
 # Spellings annotators actually write, mapped to the canonical names above.
-_STRENGTH_ALIASES = {
+STRENGTH_ALIASES = {
     "significantly better": "significantly_better",
     "better": "better",
     "slightly better": "slightly_better",
@@ -110,8 +110,8 @@ def normalize_name(value: str) -> str:
 def normalize_strength(value: str) -> str | None:
     """Canonical preference strength, or None when the value is not one the paper uses."""
     text = " ".join(value.strip().lower().replace("_", " ").split())
-    if text in _STRENGTH_ALIASES:
-        return _STRENGTH_ALIASES[text]
+    if text in STRENGTH_ALIASES:
+        return STRENGTH_ALIASES[text]
     return None
 
 

@@ -1,9 +1,11 @@
 """Intake against the warehouse: an inbox file's raw rows in, one batch's validated partition
 out, in bounded memory.
 
-The raw stage streams the file into ``raw_records`` a chunk at a time. Validation copies the
-batch's raw rows into a scratch DuckDB database, runs pass 1 (``BatchStager``) there without
-holding the warehouse, then pass 2 (``intake_staging.resolve``) and the replacement of the
+The raw stage streams the file into ``raw_records`` a chunk at a time (a plain JSONL file in
+blocks, through DuckDB: :mod:`jsonl_blocks`). Validation copies the batch's raw rows into a
+scratch DuckDB database and runs pass 1 there without holding the warehouse (the rows SQL
+proves valid in one columnar statement, the rest through the Python rules:
+``validation.stage_raw_rows``), then pass 2 (``staging.resolve``) and the replacement of the
 partition in one warehouse transaction. The GX suites read the scratch database afterwards.
 """
 
@@ -18,11 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from safety_assets.intake import repairs, staging
+from safety_assets.intake import jsonl_blocks, repairs, staging
 from safety_assets.intake.parser import FileParseError, RawRow, file_format, read_rows
 from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT, RATING
 from safety_assets.intake.suites import BatchSuites, run_batch_suites
-from safety_assets.intake.validation import BatchStager, HHImportConfig, IntakeLimits
+from safety_assets.intake.validation import HHImportConfig, IntakeLimits, stage_raw_rows
 from safety_assets.storage.warehouse import Warehouse
 
 _TABLES = {PROMPT: "prompts", DEMONSTRATION: "demonstrations", PREFERENCE: "preference_pairs",
@@ -33,18 +35,21 @@ RAW_SCHEMA = {"batch_id": pl.String, "source_file": pl.String, "row_number": pl.
 _CHUNK = 10_000
 
 
+def raw_record(batch_id: str, source_file: str, row: RawRow) -> dict[str, object]:
+    """One row as ``raw_records`` stores it (RAW_SCHEMA)."""
+    return {"batch_id": batch_id, "source_file": source_file, "row_number": row.row_number,
+            "payload": None if row.payload is None
+            else json.dumps(row.payload, ensure_ascii=False, default=str),
+            "parse_error": row.error if row.payload is None else None}
+
+
 def raw_frames(path: Path, batch_id: str, max_row_bytes: int) -> Iterator[pl.DataFrame]:
     """Raw rows in chunks, so a large file is never held whole."""
     buffer: list[dict[str, object]] = []
     try:
         file_format(path)
         for row in read_rows(path, max_row_bytes):
-            buffer.append({
-                "batch_id": batch_id, "source_file": path.name, "row_number": row.row_number,
-                "payload": None if row.payload is None
-                else json.dumps(row.payload, ensure_ascii=False, default=str),
-                "parse_error": row.error if row.payload is None else None,
-            })
+            buffer.append(raw_record(batch_id, path.name, row))
             if len(buffer) >= _CHUNK:
                 yield pl.DataFrame(buffer, schema=RAW_SCHEMA, orient="row")
                 buffer = []
@@ -59,18 +64,27 @@ def store_raw_rows(store: Warehouse, con: duckdb.DuckDBPyConnection, path: Path,
                    batch_id: str, max_row_bytes: int) -> tuple[int, int, str | None]:
     """Replace the batch's raw rows with those of ``path``, a chunk at a time, inside the
     caller's transaction; DuckDB's memory is bounded, so a large file spills instead of
-    growing. Returns (rows, unreadable rows, whole-file error)."""
+    growing. A plain JSONL file is read in blocks by DuckDB (:mod:`jsonl_blocks`). Returns
+    (rows, unreadable rows, whole-file error)."""
     staging.limit_memory(con)
-    n_rows = n_errors = 0
-    whole_file_error = None
     con.execute("DELETE FROM raw_records WHERE batch_id = ?", [batch_id])
-    for frame in raw_frames(path, batch_id, max_row_bytes):
-        store.insert(con, "raw_records", frame)
-        n_rows += frame.filter(pl.col("row_number").is_not_null()).height
-        n_errors += frame.filter(pl.col("parse_error").is_not_null()).height
-        file_errors = frame.filter(pl.col("row_number").is_null())
-        if file_errors.height:
-            whole_file_error = file_errors["parse_error"][0]
+    try:
+        fast = file_format(path) == ".jsonl" and not path.name.lower().endswith(".gz")
+    except FileParseError:
+        fast = False
+    if fast:
+        def store_rows(rows: list[RawRow]) -> None:
+            store.insert(con, "raw_records", pl.DataFrame(
+                [raw_record(batch_id, path.name, row) for row in rows], schema=RAW_SCHEMA,
+                orient="row"))
+        jsonl_blocks.store_jsonl(con, path, batch_id, max_row_bytes, store_rows)
+    else:
+        for frame in raw_frames(path, batch_id, max_row_bytes):
+            store.insert(con, "raw_records", frame)
+    n_rows, n_errors, whole_file_error = con.sql(
+        "SELECT count(row_number), count(parse_error), "
+        "min(parse_error) FILTER (WHERE row_number IS NULL) FROM raw_records "
+        "WHERE batch_id = ?", params=[batch_id]).fetchall()[0]
     return n_rows, n_errors, whole_file_error
 
 
@@ -78,13 +92,6 @@ def stored_rows(frame: pl.DataFrame) -> Iterator[RawRow]:
     for row in frame.iter_rows(named=True):
         payload = json.loads(row["payload"]) if row["payload"] is not None else None
         yield RawRow(row["row_number"], payload, row["parse_error"])
-
-
-def _staged_raw_rows(con: duckdb.DuckDBPyConnection, chunk_rows: int) -> Iterator[RawRow]:
-    """The batch's raw rows copied into the scratch database, streamed a chunk at a time."""
-    for frame in staging.frames(con, "SELECT row_number, payload, parse_error FROM raw "
-                                     "WHERE row_number IS NOT NULL", chunk_rows):
-        yield from stored_rows(frame)
 
 
 @dataclass
@@ -115,8 +122,10 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         staging.limit_memory(con, scratch, memory_limit)
         repaired = repairs.has_repairs(con, batch_id)
         con.execute(attach)
-        con.execute(f"CREATE TABLE {_STAGE}.raw AS {repairs.raw_rows_sql(repaired)}",
-                    [batch_id])
+        # A stored row's number is unique in its batch, so it is the row's arrival too.
+        con.execute(f"CREATE TABLE {_STAGE}.raw AS SELECT row_number AS arrival, row_number, "
+                    f"payload, parse_error, NULL::VARCHAR AS raw_text "
+                    f"FROM ({repairs.raw_rows_sql(repaired)})", [batch_id])
         found = con.sql("SELECT min(source_file) FROM raw_records WHERE batch_id = ?",
                         params=[batch_id]).fetchall()[0][0]
         con.execute(f"DETACH {_STAGE}")
@@ -124,14 +133,8 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
 
     with duckdb.connect(str(stage_file)) as con:
         staging.limit_memory(con, scratch, memory_limit)
-        staging.create_tables(con)
-        stager = BatchStager(con, limits=limits, hh_import=hh_import, chunk_rows=chunk_rows)
-        # The reader streams on its own cursor while the stager appends on the connection.
-        stager.add_rows(_staged_raw_rows(con.cursor(), chunk_rows))
-        for (reason,) in con.sql("SELECT parse_error FROM raw WHERE row_number IS NULL "
-                                 "ORDER BY parse_error").fetchall():
-            stager.add_file_error(reason)
-        stager.flush()
+        n_rows = stage_raw_rows(con, limits=limits, hh_import=hh_import,
+                                chunk_rows=chunk_rows)
 
     # Pass 2 under the warehouse lock, so that the ids of other batches it reads are still
     # theirs when the partition is replaced. On an error the connection closes, rolling back.
@@ -167,7 +170,7 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
         con.execute("COMMIT")
         con.execute(f"USE {wh}")
         con.execute(f"DETACH {_STAGE}")
-    return StoredBatch(batch_id, source_file, stage_file, stager.n_rows, n_valid, n_quarantined,
+    return StoredBatch(batch_id, source_file, stage_file, n_rows, n_valid, n_quarantined,
                        n_repair_requests)
 
 

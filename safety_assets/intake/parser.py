@@ -193,36 +193,42 @@ def _too_deep(text: str) -> bool:
 def _read_jsonl(handle: BinaryIO, max_row_bytes: int) -> Iterator[RawRow]:
     for number, line in _bounded_lines(handle, max_row_bytes):
         if line is None:
-            yield RawRow(number, None, f"row is larger than {max_row_bytes} bytes")
+            yield too_large_row(number, max_row_bytes)
             continue
-        if number == 1 and line.startswith(codecs.BOM_UTF8):
-            line = line[len(codecs.BOM_UTF8):]   # Notepad's "UTF-8" starts with a mark
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield RawRow(number, None, f"not valid UTF-8: {exc.reason} at byte {exc.start}")
-            continue
-        if not text.strip():
-            continue  # blank lines (a trailing newline, say) are not rows
-        if _too_deep(text):
-            yield RawRow(number, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
-                         text[:2000])
-            continue
-        try:
-            payload = json.loads(text)
-        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-            yield RawRow(number, None, f"bad JSON: {exc}", text[:2000])
-            continue
-        if not isinstance(payload, dict):
-            yield RawRow(number, None,
-                         f"bad JSON: expected an object, got {type(payload).__name__}",
-                         text[:2000])
-            continue
-        if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(payload):
-            yield RawRow(number, None, "bad JSON: a \\u escape names a lone UTF-16 surrogate "
-                         "(not valid Unicode)", text[:2000])
-            continue
-        yield RawRow(number, payload)
+        row = jsonl_row(number, line)
+        if row is not None:
+            yield row
+
+
+def too_large_row(number: int, max_row_bytes: int) -> RawRow:
+    return RawRow(number, None, f"row is larger than {max_row_bytes} bytes")
+
+
+def jsonl_row(number: int, line: bytes) -> RawRow | None:
+    """Line ``number`` of a JSONL file as a row, or None for a blank line (not a row)."""
+    if number == 1 and line.startswith(codecs.BOM_UTF8):
+        line = line[len(codecs.BOM_UTF8):]   # Notepad's "UTF-8" starts with a mark
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RawRow(number, None, f"not valid UTF-8: {exc.reason} at byte {exc.start}")
+    if not text.strip():
+        return None  # blank lines (a trailing newline, say) are not rows
+    if _too_deep(text):
+        return RawRow(number, None, f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
+                      text[:2000])
+    try:
+        payload = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        return RawRow(number, None, f"bad JSON: {exc}", text[:2000])
+    if not isinstance(payload, dict):
+        return RawRow(number, None,
+                      f"bad JSON: expected an object, got {type(payload).__name__}",
+                      text[:2000])
+    if _ESCAPED_SURROGATE.search(text) and _has_lone_surrogate(payload):
+        return RawRow(number, None, "bad JSON: a \\u escape names a lone UTF-16 surrogate "
+                      "(not valid Unicode)", text[:2000])
+    return RawRow(number, payload)
 
 
 # json.loads turns "\ud800" into a lone surrogate, which no UTF-8 consumer (polars, DuckDB)

@@ -13,6 +13,7 @@ to disk past ``memory_limit`` instead of growing.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,9 @@ import pyarrow as pa
 from safety_assets.intake.records import KINDS, PROMPT, RATING, SCHEMAS
 
 DEFAULT_CHUNK_ROWS = 10_000
+# A candidate's or refusal's seq: its row's arrival * SEQ_STRIDE + its place among the row's
+# records, so rows proven in SQL (columnar_rules) and rows checked in Python keep one order.
+SEQ_STRIDE = 64
 # DuckDB's own working memory (buffer pool) per connection; the rest of a step is imports.
 DEFAULT_MEMORY_LIMIT = "256MB"
 
@@ -260,6 +264,7 @@ def resolve(con: duckdb.DuckDBPyConnection, batch_id: str, source_file: str) -> 
             "_batch_reprs", "INSERT INTO batch_reprs SELECT * FROM _batch_reprs")
     for statement in _RESOLVE:
         con.execute(statement)
+    _show_refused_payloads(con)
     for kind in KINDS:
         fields = ", ".join(f"c.{name}" for name in SCHEMAS[kind])
         con.execute(
@@ -281,6 +286,29 @@ def resolve(con: duckdb.DuckDBPyConnection, batch_id: str, source_file: str) -> 
         "  )"
         ") ORDER BY row_number NULLS LAST, ordinal",
         [batch_id, source_file])
+
+
+def _show_refused_payloads(con: duckdb.DuckDBPyConnection) -> None:
+    """A candidate proven in SQL carries no payload (pass 1 never made it one); those refused
+    in pass 2 get theirs from their raw row, as the Python rules show a row."""
+    con.execute(f"""CREATE OR REPLACE TABLE to_show AS
+        SELECT c.seq, r.payload FROM candidates c JOIN verdicts v ON v.seq = c.seq
+        JOIN raw r ON r.arrival = c.seq // {SEQ_STRIDE}
+        WHERE v.reason IS NOT NULL AND c.payload IS NULL""")
+    last = -1
+    while True:   # in keyed chunks: a reader would not survive the updates in between
+        chunk = con.sql("SELECT seq, payload FROM to_show WHERE seq > ? ORDER BY seq LIMIT ?",
+                        params=[last, DEFAULT_CHUNK_ROWS]).fetchall()
+        if not chunk:
+            break
+        last = chunk[-1][0]
+        shown = pa.table({
+            "seq": [seq for seq, _ in chunk],
+            "shown": [json.dumps(json.loads(text), ensure_ascii=False, default=str)[:2000]
+                      for _, text in chunk]})
+        con.from_arrow(shown).query("_shown", "UPDATE candidates SET payload = s.shown "
+                                              "FROM _shown s WHERE candidates.seq = s.seq")
+    con.execute("DROP TABLE to_show")
 
 
 def count(con: duckdb.DuckDBPyConnection, table: str) -> int:

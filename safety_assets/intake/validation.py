@@ -2,7 +2,9 @@
 
 Rows in, (valid frames per kind, quarantine frame) out. Nothing valid is ever dropped because
 a neighbour is bad; every refused row keeps its file, row number and reason. Each row is
-checked on its own here (pass 1, :class:`BatchStager`); what depends on the whole batch
+checked on its own here (pass 1, :class:`BatchStager`; the rows SQL can prove valid skip it,
+see :mod:`safety_assets.intake.columnar_rules`, and every refusal is made here); what
+depends on the whole batch
 (repeated ids, ids of other batches, prompt and task references) is decided in SQL by
 :mod:`safety_assets.intake.staging` (pass 2), so a batch of any size runs in bounded memory.
 """
@@ -20,7 +22,7 @@ import duckdb
 import polars as pl
 
 from safety_assets import taxonomy
-from safety_assets.intake import hh_rlhf, repairs, staging
+from safety_assets.intake import columnar_rules, hh_rlhf, repairs, staging
 from safety_assets.intake.parser import RawRow
 from safety_assets.intake.records import (
     DEMONSTRATION,
@@ -48,6 +50,8 @@ REPAIR_SCHEMA: dict[str, pl.DataType] = {
 }
 _TEXT_FIELDS = {PROMPT: ("text",), DEMONSTRATION: ("response",),
                 PREFERENCE: ("chosen", "rejected"), RATING: ()}
+# After every row's arrival (a batch has far fewer rows), so file errors come last.
+_FILE_ERROR_ARRIVAL = 1 << 40
 _TRUE = {"true", "1", "yes", "y", "safe", "t"}
 _FALSE = {"false", "0", "no", "n", "unsafe", "f"}
 
@@ -330,7 +334,11 @@ class BatchStager:
         self.hh_import = hh_import or HHImportConfig()
         self.chunk_rows = max(1, chunk_rows)
         self.n_rows = 0
-        self._seq = 0
+        # A record's seq is its row's arrival * SEQ_STRIDE plus its place in the row, so
+        # that rows proven in SQL (columnar_rules) and rows checked here interleave in order.
+        self._arrival = 0
+        self._in_row = 0
+        self._file_errors = 0
         self._candidates: list[dict[str, Any]] = []
         self._refusals: list[dict[str, Any]] = []
         self._repair_requests: list[dict[str, Any]] = []
@@ -339,8 +347,11 @@ class BatchStager:
         for row in rows:
             self.add_row(row)
 
-    def add_row(self, row: RawRow) -> None:
+    def add_row(self, row: RawRow, arrival: int | None = None) -> None:
+        """Check one row; ``arrival`` is its place in the batch (default: after the last)."""
         self.n_rows += 1
+        self._arrival = self._arrival + 1 if arrival is None else arrival
+        self._in_row = 0
         payload_text = _payload_text(row)
         if row.payload is None:
             self._refuse(row.row_number, row.error or "unreadable row", payload_text)
@@ -377,7 +388,9 @@ class BatchStager:
             self.flush()
 
     def add_file_error(self, reason: str) -> None:
-        """A whole unreadable file, as one refusal without a row number."""
+        """A whole unreadable file, as one refusal without a row number, after every row."""
+        self._file_errors += 1
+        self._arrival, self._in_row = _FILE_ERROR_ARRIVAL + self._file_errors, 0
         self._refuse(None, reason, None)
 
     def flush(self) -> None:
@@ -387,8 +400,10 @@ class BatchStager:
         self._candidates, self._refusals, self._repair_requests = [], [], []
 
     def _next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
+        if self._in_row >= staging.SEQ_STRIDE:
+            raise ValueError(f"a row made over {staging.SEQ_STRIDE} records")
+        self._in_row += 1
+        return self._arrival * staging.SEQ_STRIDE + self._in_row - 1
 
     def _candidate(self, kind: str, row_number: int, record: dict[str, Any], payload: str,
                    derived: bool) -> None:
@@ -409,6 +424,43 @@ class BatchStager:
         })
 
 
+RAW_STAGE_COLUMNS: dict[str, pl.DataType] = {
+    "arrival": pl.Int64, "row_number": pl.Int64, "payload": pl.String,
+    "parse_error": pl.String, "raw_text": pl.String,
+}
+
+
+def stage_raw_rows(con: duckdb.DuckDBPyConnection, *, limits: IntakeLimits | None = None,
+                   hh_import: HHImportConfig | None = None,
+                   chunk_rows: int = staging.DEFAULT_CHUNK_ROWS, columnar: bool = True) -> int:
+    """Pass 1 over the table ``raw`` of ``con`` (:data:`RAW_STAGE_COLUMNS`: each row's place
+    in the batch, its number, its JSON payload or why it is unreadable; ``arrival`` NULL: a
+    whole-file error). The rows SQL proves valid become candidates in one statement
+    (:mod:`columnar_rules`, unless ``columnar`` is off); every other row goes through the
+    Python rules. Returns the number of rows."""
+    limits = limits or IntakeLimits()
+    staging.create_tables(con)
+    if columnar:
+        n_proven = columnar_rules.stage_proven_rows(con, limits.max_text_chars,
+                                                    limits.max_id_chars)
+    else:
+        n_proven = 0
+        con.execute("CREATE OR REPLACE TABLE proven (arrival BIGINT)")
+    stager = BatchStager(con, limits=limits, hh_import=hh_import, chunk_rows=chunk_rows)
+    rest = ("SELECT arrival, row_number, payload, parse_error, raw_text FROM raw "
+            "ANTI JOIN proven USING (arrival) WHERE arrival IS NOT NULL ORDER BY arrival")
+    # The reader streams on its own cursor while the stager appends on the connection.
+    for frame in staging.frames(con.cursor(), rest, chunk_rows):
+        for arrival, number, payload, error, raw in frame.iter_rows():
+            stager.add_row(RawRow(number, None if payload is None else json.loads(payload),
+                                  error, raw), arrival)
+    for (reason,) in con.sql("SELECT parse_error FROM raw WHERE arrival IS NULL "
+                             "ORDER BY parse_error").fetchall():
+        stager.add_file_error(reason)
+    stager.flush()
+    return stager.n_rows + n_proven
+
+
 def validate_batch(
     rows: Iterable[RawRow],
     *,
@@ -421,6 +473,7 @@ def validate_batch(
     limits: IntakeLimits | None = None,
     hh_import: HHImportConfig | None = None,
     chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+    columnar: bool = True,
 ) -> ValidationResult:
     """Validate one batch.
 
@@ -430,14 +483,29 @@ def validate_batch(
     batches (this batch's own rows must be left out, so that re-running it is idempotent);
     ``known_quarantine`` maps the quarantine ids a repair row may name to the (batch, row)
     each is (``repairs``: the requests that named one).
-    Runs the same two passes as the intake asset, in an in-memory DuckDB; ``chunk_rows`` is
-    how many rows pass 1 hands to DuckDB at a time (the outcome does not depend on it).
+    Runs the same two passes as the intake asset, in an in-memory DuckDB: the rows are staged
+    as the asset stores them (JSON text), then :func:`stage_raw_rows` and pass 2.
+    ``chunk_rows`` is how many rows go to DuckDB at a time and ``columnar`` whether SQL may
+    prove rows valid (neither changes the outcome: tests hold the two paths equal).
     """
     with duckdb.connect() as con:
-        staging.create_tables(con)
-        stager = BatchStager(con, limits=limits, hh_import=hh_import, chunk_rows=chunk_rows)
-        stager.add_rows(rows)
-        stager.flush()
+        body = ", ".join(f"{name} {'BIGINT' if dtype == pl.Int64 else 'VARCHAR'}"
+                         for name, dtype in RAW_STAGE_COLUMNS.items())
+        con.execute(f"CREATE TABLE raw ({body})")
+        staged = ({"arrival": arrival, "row_number": row.row_number,
+                   "payload": None if row.payload is None
+                   else json.dumps(row.payload, ensure_ascii=False, default=str),
+                   "parse_error": row.error, "raw_text": row.raw}
+                  for arrival, row in enumerate(rows, start=1))
+        buffer: list[dict[str, Any]] = []
+        for record in staged:
+            buffer.append(record)
+            if len(buffer) >= chunk_rows:
+                _insert_raw(con, buffer)
+                buffer = []
+        _insert_raw(con, buffer)
+        n_rows = stage_raw_rows(con, limits=limits, hh_import=hh_import,
+                                chunk_rows=chunk_rows, columnar=columnar)
         staging.add_taken_ids(con, taken_ids or {}, chunk_rows)
         staging.add_known_prompts(con, known_prompt_ids, chunk_rows)
         staging.add_known_tasks(con, known_task_ids, chunk_rows)
@@ -450,8 +518,15 @@ def validate_batch(
             .cast(QUARANTINE_SCHEMA)
         accepted_repairs = con.sql(f"SELECT * FROM {staging.ACCEPTED_REPAIRS_TABLE}").pl() \
             .cast(REPAIR_SCHEMA)
-    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=stager.n_rows,
+    return ValidationResult(valid=valid, quarantine=quarantine, n_rows=n_rows,
                             repairs=accepted_repairs)
+
+
+def _insert_raw(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> None:
+    if records:
+        frame = pl.DataFrame(records, schema=RAW_STAGE_COLUMNS, orient="row")
+        con.from_arrow(frame.to_arrow()).query(
+            "_raw_chunk", "INSERT INTO raw BY NAME SELECT * FROM _raw_chunk")
 
 
 def file_error_record(batch_id: str, source_file: str, reason: str) -> pl.DataFrame:
