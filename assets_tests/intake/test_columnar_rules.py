@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from safety_assets.intake import jsonl_blocks
+from safety_assets.intake import jsonl_blocks, staging
 from safety_assets.intake.batch_store import RAW_SCHEMA, raw_frames, raw_record
 from safety_assets.intake.columnar_rules import PYTHON_SPACE
 from safety_assets.intake.parser import RawRow
@@ -124,8 +124,7 @@ def test_clean_rows_are_proven_in_sql_not_checked_in_python() -> None:
                        "chosen_safe": True}),
             RawRow(4, {"prompt_id": "p-9", "response": "  "})]   # refused: Python's reason
     with duckdb.connect() as con:
-        con.execute("CREATE TABLE raw (arrival BIGINT, row_number BIGINT, payload VARCHAR, "
-                    "parse_error VARCHAR, raw_text VARCHAR)")
+        staging.create_tables(con)
         for row in rows:
             con.execute("INSERT INTO raw VALUES (?, ?, ?, NULL, NULL)",
                         [row.row_number, row.row_number, json.dumps(row.payload)])

@@ -21,7 +21,13 @@ import duckdb
 import polars as pl
 
 from safety_assets.intake import jsonl_blocks, repairs, staging
-from safety_assets.intake.parser import FileParseError, RawRow, file_format, read_rows
+from safety_assets.intake.parser import (
+    FileParseError,
+    RawRow,
+    file_format,
+    read_rows,
+    stored_payload,
+)
 from safety_assets.intake.records import DEMONSTRATION, PREFERENCE, PROMPT, RATING
 from safety_assets.intake.suites import BatchSuites, run_batch_suites
 from safety_assets.intake.validation import HHImportConfig, IntakeLimits, stage_raw_rows
@@ -38,8 +44,7 @@ _CHUNK = 10_000
 def raw_record(batch_id: str, source_file: str, row: RawRow) -> dict[str, object]:
     """One row as ``raw_records`` stores it (RAW_SCHEMA)."""
     return {"batch_id": batch_id, "source_file": source_file, "row_number": row.row_number,
-            "payload": None if row.payload is None
-            else json.dumps(row.payload, ensure_ascii=False, default=str),
+            "payload": stored_payload(row.payload),
             "parse_error": row.error if row.payload is None else None}
 
 
@@ -69,7 +74,7 @@ def store_raw_rows(store: Warehouse, con: duckdb.DuckDBPyConnection, path: Path,
     staging.limit_memory(con)
     con.execute("DELETE FROM raw_records WHERE batch_id = ?", [batch_id])
     try:
-        fast = file_format(path) == ".jsonl" and not path.name.lower().endswith(".gz")
+        fast = file_format(path) == ".jsonl"   # not .jsonl.gz: that keeps the row reader
     except FileParseError:
         fast = False
     if fast:

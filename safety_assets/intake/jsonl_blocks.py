@@ -16,7 +16,7 @@ Memory stays bounded: one block and at most one over-long line are held at a tim
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +38,12 @@ _LENIENT = (r",[ \t\r\n]*[\]}]"                       # a trailing comma
             r"|[:,\[][ \t\r\n]*[-+]?(?i:nan|inf)"     # nan, inf, Infinity in any case
             r"|\\u[dD][89a-fA-F]|\\u0000")           # surrogate halves; NUL
 # A line Python reads as the object DuckDB reads (see the module docstring).
-PROVEN_OBJECT_SQL = f"""(
-    json_valid(line)
-    AND NOT regexp_matches(line, '{_LENIENT}')
+# (json_type and json_keys raise on what is not JSON, hence the CASE.)
+PROVEN_OBJECT_SQL = f"""CASE WHEN json_valid(line) THEN
+    NOT regexp_matches(line, '{_LENIENT}')
     AND length(line) - length(replace(replace(line, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}
-    AND CASE WHEN json_valid(line) THEN json_type(line) = 'OBJECT'
-             AND len(json_keys(line)) = len(list_distinct(json_keys(line))) END)"""
+    AND json_type(line) = 'OBJECT'
+    AND len(json_keys(line)) = len(list_distinct(json_keys(line))) ELSE FALSE END"""
 
 
 @dataclass
@@ -53,6 +53,7 @@ class _Block:
 
     lines: pa.Table | None
     rows: list[RawRow]
+    n_lines: int      # lines the block held, whether blank, readable or not
 
 
 def _split(buffer: bytes, first_number: int, max_row_bytes: int) -> _Block:
@@ -73,12 +74,12 @@ def _split(buffer: bytes, first_number: int, max_row_bytes: int) -> _Block:
     except pa.ArrowInvalid:   # not UTF-8 somewhere: every line of the block, one at a time
         rows = [too_large_row(int(n), max_row_bytes) if long else jsonl_row(int(n), buffer[s:e])
                 for n, s, e, long in zip(numbers, starts, ends, too_long, strict=True)]
-        return _Block(None, [row for row in rows if row is not None])
+        return _Block(None, [row for row in rows if row is not None], len(ends))
     rows = [too_large_row(int(n), max_row_bytes) for n in numbers[too_long]]
     table = pa.table({"row_number": numbers, "line": strings})
     if rows:
         table = table.filter(pa.array(~too_long))
-    return _Block(table, rows)
+    return _Block(table, rows, len(ends))
 
 
 def _blocks(path: Path, max_row_bytes: int, block_bytes: int) -> Iterator[_Block]:
@@ -109,15 +110,15 @@ def _blocks(path: Path, max_row_bytes: int, block_bytes: int) -> Iterator[_Block
             else:
                 block, carry = buffer[:last + 1], buffer[last + 1:]
                 split = _split(block, number, max_row_bytes)
-                number += int(np.count_nonzero(np.frombuffer(block, dtype=np.uint8) == 10))
+                number += split.n_lines
                 yield split
             if len(carry) > max_row_bytes:   # a line too long to hold: reported, then skipped
-                yield _Block(None, [too_large_row(number, max_row_bytes)])
+                yield _Block(None, [too_large_row(number, max_row_bytes)], 0)
                 carry, skipping = b"", True
 
 
 def store_jsonl(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str,
-                max_row_bytes: int, store_rows: object,
+                max_row_bytes: int, store_rows: Callable[[list[RawRow]], None],
                 block_bytes: int = BLOCK_BYTES) -> None:
     """Append the rows of the JSONL file ``path`` to ``raw_records`` as batch ``batch_id``,
     inside the caller's transaction: the lines DuckDB proves readable verbatim (trailing
@@ -142,4 +143,4 @@ def store_jsonl(con: duckdb.DuckDBPyConnection, path: Path, batch_id: str,
                     rows.append(row)
             con.execute("DROP TABLE _jsonl_block")
         if rows:
-            store_rows(rows)  # type: ignore[operator]
+            store_rows(rows)

@@ -63,6 +63,19 @@ class RawRow:
     raw: str | None = None
 
 
+def stored_payload(payload: dict[str, Any] | None) -> str | None:
+    """A row's payload as JSON text, as ``raw_records`` and validation's staging hold it."""
+    return None if payload is None else json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def shown_payload(payload: dict[str, Any]) -> str:
+    """A payload as a quarantine record shows it: JSON, at most 2,000 characters."""
+    try:
+        return json.dumps(payload, ensure_ascii=False, default=str)[:2000]
+    except (TypeError, ValueError):
+        return repr(payload)[:2000]
+
+
 def file_format(path: Path) -> str:
     name = path.name.lower()
     for suffix in SUPPORTED_SUFFIXES:

@@ -22,6 +22,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from safety_assets.intake.parser import shown_payload
 from safety_assets.intake.records import KINDS, PROMPT, RATING, SCHEMAS
 
 DEFAULT_CHUNK_ROWS = 10_000
@@ -55,6 +56,10 @@ REFUSAL_COLUMNS: dict[str, pl.DataType] = {
     "reason": pl.String, "payload": pl.String,
 }
 _STAGING_TABLES: dict[str, dict[str, pl.DataType]] = {
+    # the batch's rows as pass 1 reads them (validation.stage_raw_rows): the asset copies
+    # them from raw_records (arrival = row number), the pure path from its rows
+    "raw": {"arrival": pl.Int64, "row_number": pl.Int64, "payload": pl.String,
+            "parse_error": pl.String, "raw_text": pl.String},
     "candidates": CANDIDATE_COLUMNS,
     "refusals": REFUSAL_COLUMNS,
     # ids held by other batches (this batch's own rows left out: re-running it is idempotent)
@@ -304,8 +309,7 @@ def _show_refused_payloads(con: duckdb.DuckDBPyConnection) -> None:
         last = chunk[-1][0]
         shown = pa.table({
             "seq": [seq for seq, _ in chunk],
-            "shown": [json.dumps(json.loads(text), ensure_ascii=False, default=str)[:2000]
-                      for _, text in chunk]})
+            "shown": [shown_payload(json.loads(text)) for _, text in chunk]})
         con.from_arrow(shown).query("_shown", "UPDATE candidates SET payload = s.shown "
                                               "FROM _shown s WHERE candidates.seq = s.seq")
     con.execute("DROP TABLE to_show")

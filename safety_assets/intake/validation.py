@@ -23,7 +23,7 @@ import polars as pl
 
 from safety_assets import taxonomy
 from safety_assets.intake import columnar_rules, hh_rlhf, repairs, staging
-from safety_assets.intake.parser import RawRow
+from safety_assets.intake.parser import RawRow, shown_payload, stored_payload
 from safety_assets.intake.records import (
     DEMONSTRATION,
     KINDS,
@@ -312,12 +312,7 @@ def _rating(payload: Mapping[str, Any], limits: IntakeLimits) -> dict[str, Any]:
 
 
 def _payload_text(row: RawRow) -> str:
-    if row.payload is None:
-        return row.raw or ""
-    try:
-        return json.dumps(row.payload, ensure_ascii=False, default=str)[:2000]
-    except (TypeError, ValueError):
-        return repr(row.payload)[:2000]
+    return (row.raw or "") if row.payload is None else shown_payload(row.payload)
 
 
 class BatchStager:
@@ -342,10 +337,6 @@ class BatchStager:
         self._candidates: list[dict[str, Any]] = []
         self._refusals: list[dict[str, Any]] = []
         self._repair_requests: list[dict[str, Any]] = []
-
-    def add_rows(self, rows: Iterable[RawRow]) -> None:
-        for row in rows:
-            self.add_row(row)
 
     def add_row(self, row: RawRow, arrival: int | None = None) -> None:
         """Check one row; ``arrival`` is its place in the batch (default: after the last)."""
@@ -424,16 +415,10 @@ class BatchStager:
         })
 
 
-RAW_STAGE_COLUMNS: dict[str, pl.DataType] = {
-    "arrival": pl.Int64, "row_number": pl.Int64, "payload": pl.String,
-    "parse_error": pl.String, "raw_text": pl.String,
-}
-
-
 def stage_raw_rows(con: duckdb.DuckDBPyConnection, *, limits: IntakeLimits | None = None,
                    hh_import: HHImportConfig | None = None,
                    chunk_rows: int = staging.DEFAULT_CHUNK_ROWS, columnar: bool = True) -> int:
-    """Pass 1 over the table ``raw`` of ``con`` (:data:`RAW_STAGE_COLUMNS`: each row's place
+    """Pass 1 over the table ``raw`` of ``con`` (``staging``'s raw table: each row's place
     in the batch, its number, its JSON payload or why it is unreadable; ``arrival`` NULL: a
     whole-file error). The rows SQL proves valid become candidates in one statement
     (:mod:`columnar_rules`, unless ``columnar`` is off); every other row goes through the
@@ -489,21 +474,11 @@ def validate_batch(
     prove rows valid (neither changes the outcome: tests hold the two paths equal).
     """
     with duckdb.connect() as con:
-        body = ", ".join(f"{name} {'BIGINT' if dtype == pl.Int64 else 'VARCHAR'}"
-                         for name, dtype in RAW_STAGE_COLUMNS.items())
-        con.execute(f"CREATE TABLE raw ({body})")
-        staged = ({"arrival": arrival, "row_number": row.row_number,
-                   "payload": None if row.payload is None
-                   else json.dumps(row.payload, ensure_ascii=False, default=str),
-                   "parse_error": row.error, "raw_text": row.raw}
-                  for arrival, row in enumerate(rows, start=1))
-        buffer: list[dict[str, Any]] = []
-        for record in staged:
-            buffer.append(record)
-            if len(buffer) >= chunk_rows:
-                _insert_raw(con, buffer)
-                buffer = []
-        _insert_raw(con, buffer)
+        staging.create_tables(con)
+        staging.append_chunked(con, "raw", (
+            {"arrival": arrival, "row_number": row.row_number,
+             "payload": stored_payload(row.payload), "parse_error": row.error,
+             "raw_text": row.raw} for arrival, row in enumerate(rows, start=1)), chunk_rows)
         n_rows = stage_raw_rows(con, limits=limits, hh_import=hh_import,
                                 chunk_rows=chunk_rows, columnar=columnar)
         staging.add_taken_ids(con, taken_ids or {}, chunk_rows)
@@ -520,13 +495,6 @@ def validate_batch(
             .cast(REPAIR_SCHEMA)
     return ValidationResult(valid=valid, quarantine=quarantine, n_rows=n_rows,
                             repairs=accepted_repairs)
-
-
-def _insert_raw(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> None:
-    if records:
-        frame = pl.DataFrame(records, schema=RAW_STAGE_COLUMNS, orient="row")
-        con.from_arrow(frame.to_arrow()).query(
-            "_raw_chunk", "INSERT INTO raw BY NAME SELECT * FROM _raw_chunk")
 
 
 def file_error_record(batch_id: str, source_file: str, reason: str) -> pl.DataFrame:
