@@ -97,7 +97,7 @@ def _optional_id(field: str, limit: int) -> str:
 
 
 def _optional_name_field(field: str, limit: int) -> str:
-    """An optional annotator or language: kept stripped (a language also lower-cased)."""
+    """An optional annotator: any text within the limit (it is kept stripped)."""
     return f"({_missing(field)} OR {_text(field, limit)})"
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from safety_assets.intake import staging
+from safety_assets.intake.parser import stored_payload
 from safety_assets.intake.records import FIELDS, SCHEMAS, is_missing
 
 REPAIR_KEY = "quarantine_id"
@@ -49,7 +50,7 @@ def corrected_fields(payload: Mapping[str, Any]) -> str | None:
     it sets none, a request to check the row again as it was."""
     fields = {name: value for name, value in payload.items()
               if name in FIELDS and not is_missing(value)}
-    return json.dumps(fields, ensure_ascii=False, default=str) if fields else None
+    return stored_payload(fields) if fields else None
 
 
 def repair_request(payload: Mapping[str, Any]) -> tuple[str, str | None] | None:
