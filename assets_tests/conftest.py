@@ -59,12 +59,15 @@ class Home:
         path.write_bytes(content.encode() if isinstance(content, str) else content)
         return path
 
-    def ingest(self, path: Path, raise_on_error: bool = True):
+    def ingest(self, path: Path, raise_on_error: bool = True, round_: int | None = None):
+        """Intake of one file as its own batch (in annotation round ``round_`` if given)."""
         key = batch_key(path.name, sha256_of(path))
         self.instance.add_dynamic_partitions(annotation_batches.name, [key])
+        config = ({"ops": {"validated_annotations": {"config": {"round": round_}}}}
+                  if round_ is not None else None)
         result = dg.materialize([raw_annotations, validated_annotations], partition_key=key,
                              resources=self.resources, instance=self.instance,
-                             raise_on_error=raise_on_error)
+                             raise_on_error=raise_on_error, run_config=config)
         return key, result
 
 

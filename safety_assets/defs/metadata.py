@@ -54,8 +54,8 @@ def reused_materialization(context: dg.AssetExecutionContext, version: str
 
 def checkpoint_materialization(name: str, job: Path, metrics: dict[str, Any], data_hash: str,
                                *, reported: dict[str, Any], parents: dict[str, Any],
-                               train_examples: int, eval_examples: int
-                               ) -> dg.MaterializeResult:
+                               train_examples: int, eval_examples: int,
+                               version: str | None = None) -> dg.MaterializeResult:
     """What a trained checkpoint shows: its folder, parents, data sizes, the trainer's figures
     and loss curve. The job hash is its data version: it covers the training data and the
     whole spec, the parent checkpoint's folder included."""
@@ -67,6 +67,7 @@ def checkpoint_materialization(name: str, job: Path, metrics: dict[str, Any], da
         "model_dir": dg.MetadataValue.path(str(ModelStore.model_dir(job))),
         "parents": dg.MetadataValue.json(parents),
         "data_hash": data_hash,
+        **({"version": version} if version else {}),
         "train_examples": train_examples,
         "eval_examples": eval_examples,
         "num_parameters": metrics.get("num_parameters"),

@@ -22,6 +22,7 @@ from pydantic import Field
 from safety_assets.intake import inbox as inbox_files
 from safety_assets.intake.parser import DEFAULT_MAX_ROW_BYTES
 from safety_assets.intake.validation import HHImportConfig, IntakeLimits
+from safety_assets.storage.lineage import registered_parents
 from safety_assets.storage.model_store import ModelStore, hash_files
 from safety_assets.storage.paths import located
 from safety_assets.storage.warehouse import Warehouse
@@ -105,8 +106,9 @@ class ModelStoreResource(dg.ConfigurableResource):
         """The registered checkpoint (or tokenizer) ``name``: by identity, never by mtime."""
         return ModelStore.path_of(self.warehouse.get(), name)
 
-    def register(self, **record: Any) -> None:
-        self.get().register(self.warehouse.get(), **record)
+    def register(self, **record: Any) -> str:
+        """Register a checkpoint (see :meth:`ModelStore.register`); returns its version."""
+        return self.get().register(self.warehouse.get(), **record)
 
 
 class ModelProfileResource(dg.ConfigurableResource):
@@ -278,11 +280,13 @@ class TrainingResource(dg.ConfigurableResource):
             invocation = self.launcher.pipes_client().run(context=context, command=command)
             reported = dict(invocation.get_materialize_result().metadata or {})
         metrics = json.loads((job / "metrics.json").read_text())
-        self.model_store.register(name=name, stage=stage, path=model_dir, parents=parents,
-                                  config=spec.to_dict(), data_hash=data_hash, metrics=metrics)
+        version = self.model_store.register(name=name, stage=stage, path=model_dir,
+                                            parents=parents, config=spec.to_dict(),
+                                            data_hash=data_hash, metrics=metrics)
         return checkpoint_materialization(
-            name, job, metrics, data_hash, reported=reported, parents=parents,
-            train_examples=len(train_rows), eval_examples=len(eval_rows))
+            name, job, metrics, data_hash, reported=reported,
+            parents=registered_parents(self.model_store.warehouse.get(), name, version),
+            train_examples=len(train_rows), eval_examples=len(eval_rows), version=version)
 
 
 class SafetyRulesResource(dg.ConfigurableResource):

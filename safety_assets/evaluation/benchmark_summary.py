@@ -115,3 +115,31 @@ def stage_comparisons(scores: pl.DataFrame, models: list[str], metrics: Iterable
             if row is not None:
                 rows.append(row)
     return pl.DataFrame(rows, schema=COMPARISON_SCHEMA)
+
+
+def by_round(history: pl.DataFrame, metrics: Iterable[str]) -> pl.DataFrame:
+    """Each model's headline figures round by round, side by side.
+
+    ``history`` holds benchmark_history rows (model, model_version, metric, value, low, high,
+    n, seed) with ``round`` (the newest annotation round in that version's lineage; null for a
+    model that learned from none) and ``created_at`` of the version. The figure of round r is
+    that of the newest version from round r or earlier: a model not retrained in a round keeps
+    its figure. Returns model, metric, round, model_version, value, low, high, n, seed."""
+    wanted = list(metrics)
+    history = history.filter(pl.col("metric").is_in(wanted)).with_columns(
+        pl.col("round").fill_null(0))
+    rounds = sorted(r for r in history["round"].unique().to_list() if r > 0) or [1]
+    rows = []
+    for (model, metric), part in history.group_by("model", "metric", maintain_order=True):
+        ordered = part.sort("created_at", nulls_last=False)
+        for round_ in rounds:
+            within = ordered.filter(pl.col("round") <= round_)
+            if within.height:
+                last = within.row(within.height - 1, named=True)
+                rows.append({"model": model, "metric": metric, "round": round_,
+                             **{k: last[k] for k in ("model_version", "value", "low", "high",
+                                                     "n", "seed")}})
+    return pl.DataFrame(rows, schema={
+        "model": pl.String, "metric": pl.String, "round": pl.Int64,
+        "model_version": pl.String, "value": pl.Float64, "low": pl.Float64,
+        "high": pl.Float64, "n": pl.Int64, "seed": pl.Int64})

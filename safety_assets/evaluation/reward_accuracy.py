@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+
+from safety_assets.evaluation.intervals import wilson_interval
 
 
 def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16) -> list[bool]:
@@ -45,6 +49,9 @@ def accuracy_table(scored: pl.DataFrame) -> pl.DataFrame:
         pl.lit("overall").alias("dimension"), pl.lit("all").alias("value"),
         pl.len().alias("n"), pl.col("correct").sum().alias("correct"))]
     dimensions = ["strength", "risk_category", "attack_vector"]
+    if "round" in scored.columns:
+        scored = scored.with_columns(pl.col("round").cast(pl.String))
+        dimensions.append("round")
     for dimension in dimensions + (["source"] if "source" in scored.columns else []):
         parts.append(scored.group_by("rm", dimension).agg(
             pl.lit(dimension).alias("dimension"), pl.len().alias("n"),
@@ -89,3 +96,42 @@ def external_pairs(path: Path, n: int, seed: int = 0, exclude_prompts: frozenset
     return pl.DataFrame(chosen, schema={"id": pl.String, "text": pl.String,
                                         "history": pl.String, "chosen": pl.String,
                                         "rejected": pl.String})
+
+
+def round_accuracy(rm: str, pairs: pl.DataFrame, versions: list[dict[str, Any]],
+                   score: Callable[[Path, pl.DataFrame], list[bool]],
+                   held_out: str) -> list[dict[str, Any]]:
+    """Accuracy per annotation round, as the paper tracks it per batch.
+
+    ``pairs`` are the RM's pairs with ``round`` and ``split``; ``versions`` its registered
+    versions, oldest first (``version``, ``round``: the newest round it learned from, and
+    ``path``). For each round: the current (last) version on the round's held-out pairs, and
+    the newest earlier version that never saw the round on all of that round's pairs: the
+    accuracy on the newest batch before training on it. A version whose folder is gone is
+    skipped. ``score(path, pairs)`` says for each pair whether the chosen response wins."""
+    rows: list[dict[str, Any]] = []
+    if not versions or pairs.height == 0:
+        return rows
+    current = versions[-1]
+
+    def row(version: dict[str, Any], round_: int, split: str, before: bool,
+            subset: pl.DataFrame) -> dict[str, Any]:
+        correct = score(Path(version["path"]), subset)
+        hits, n = sum(correct), len(correct)
+        low, high = wilson_interval(hits, n) if n else (float("nan"), float("nan"))
+        return {"rm": rm, "round": round_, "model_version": version["version"],
+                "trained_through": version["round"], "before_training": before,
+                "split": split, "n": n, "correct": hits,
+                "accuracy": hits / n if n else None, "low": low, "high": high}
+
+    for round_ in sorted(pairs["round"].unique().to_list()):
+        of_round = pairs.filter(pl.col("round") == round_)
+        if (current["round"] or 0) >= round_:
+            held = of_round.filter(pl.col("split") == held_out)
+            if held.height:
+                rows.append(row(current, round_, held_out, False, held))
+        earlier = [v for v in versions if (v["round"] or 0) < round_
+                   and Path(v["path"]).exists()]
+        if earlier:
+            rows.append(row(earlier[-1], round_, "all", True, of_round))
+    return rows

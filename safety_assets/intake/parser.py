@@ -111,7 +111,7 @@ def read_rows(path: Path, max_row_bytes: int = DEFAULT_MAX_ROW_BYTES) -> Iterato
             yield from _read_csv(handle, path, max_row_bytes, encoding,
                                  delimiter="\t" if fmt == ".tsv" else None)
         elif fmt == ".json":
-            yield from _read_json_array(handle, path, max_row_bytes)
+            yield from _label_studio_rows(_read_json_array(handle, path, max_row_bytes))
         else:
             yield from _read_jsonl(handle, max_row_bytes)
 
@@ -509,6 +509,28 @@ def _read_json_array(handle: BinaryIO, path: Path, max_row_bytes: int) -> Iterat
                          "(not valid Unicode)")
             continue
         yield RawRow(number, value)
+
+
+def _label_studio_rows(rows: Iterator[RawRow]) -> Iterator[RawRow]:
+    """A Label Studio JSON export is a JSON array of annotated tasks: each task that answers
+    one of our comparison tasks becomes the preference record its annotations give, or a
+    refused row saying why (skipped, annotators disagree, a label missing). Other elements
+    pass through as records."""
+    from safety_assets.annotation.label_studio import (
+        ExportTaskError,
+        is_export_task,
+        preference_from_export_task,
+    )
+
+    for row in rows:
+        if row.payload is None or not is_export_task(row.payload):
+            yield row
+            continue
+        try:
+            yield RawRow(row.row_number, preference_from_export_task(row.payload))
+        except ExportTaskError as error:
+            yield RawRow(row.row_number, None, f"Label Studio export: {error}",
+                         shown_payload(row.payload))
 
 
 def _read_parquet(path: Path) -> Iterator[RawRow]:

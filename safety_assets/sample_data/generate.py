@@ -535,6 +535,34 @@ def build_specs() -> list[PromptSpec]:
     return specs
 
 
+def round_two_rows(per_cell: int = 2) -> tuple[list[dict], list[dict]]:
+    """New adversarial prompts and their safe demonstrations for the demo's second annotation
+    round: the same generator under another seed, each (risk category, attack vector) cell
+    ``per_cell`` times, no text of round 1 again. Ids ``p2-``/``d2-`` never clash with
+    round 1's."""
+    known = {spec.text for spec in build_specs()}
+    rng = random.Random(f"{SEED}/round-2")
+    per: dict[tuple[str, str], int] = {}
+    prompts, demonstrations = [], []
+    for spec in english_adversarial(rng):
+        cell = (spec.category, spec.vector)
+        if spec.text in known or per.get(cell, 0) >= per_cell:
+            continue
+        per[cell] = per.get(cell, 0) + 1
+        known.add(spec.text)
+        prompt_id = f"p2-{len(prompts) + 1:06d}"
+        prompts.append({
+            "id": prompt_id, "text": spec.text,
+            "history": json.dumps(spec.history, ensure_ascii=False),
+            "risk_category": spec.category, "subcategory": spec.subcategory,
+            "attack_vector": spec.vector, "language": spec.language,
+            "annotator": rng.choice(ANNOTATORS)})
+        demonstrations.append({
+            "id": f"d2-{len(demonstrations) + 1:06d}", "prompt_id": prompt_id,
+            "response": spec.demonstration, "annotator": rng.choice(ANNOTATORS)})
+    return prompts, demonstrations
+
+
 def write_jsonl(path: Path, rows: Sequence[dict]) -> None:
     with path.open("w", encoding="utf-8", newline="\n") as f:
         for row in rows:

@@ -47,19 +47,41 @@ class ModelStore:
 
     def register(self, warehouse: Warehouse, *, name: str, stage: str, path: Path,
                  parents: Mapping[str, Any], config: Mapping[str, Any], data_hash: str,
-                 metrics: Mapping[str, Any]) -> None:
+                 metrics: Mapping[str, Any]) -> str:
+        """Register ``path`` as the current ``name`` and keep it among its versions; returns
+        the version (see :mod:`safety_assets.storage.lineage`)."""
         # A model folder has config.json; a registered tokenizer has tokenizer.json.
         if not any((path / marker).exists() for marker in ("config.json", "tokenizer.json")):
             raise FileNotFoundError(f"{path} holds no saved model or tokenizer: refusing to "
                                     "register it")
+        from safety_assets.storage.lineage import lineage_round, resolve_parents, version_of
+
+        version = version_of(data_hash, str(path))
+        created = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.connect() as con:
+            con.execute("BEGIN TRANSACTION")
+            resolved = resolve_parents(con, parents)
+            round_ = lineage_round(con, resolved)
+            record = [stage, str(path), json.dumps(resolved, default=str),
+                      json.dumps(config, default=str), data_hash,
+                      metrics.get("num_parameters"), metrics.get("tokens_seen"),
+                      metrics.get("final_train_loss")]
+            # The current version per name, and every version ever. The same job registered
+            # again (a reverted config) becomes the latest again, as it is the current one.
             con.execute("DELETE FROM model_registry WHERE name = ?", [name])
+            con.execute("INSERT INTO model_registry (name, stage, path, parents, config, "
+                        "data_hash, n_parameters, tokens_seen, final_loss, created_at, version) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [name, *record, created, version])
             con.execute(
-                "INSERT INTO model_registry VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, stage, str(path), json.dumps(parents, default=str),
-                 json.dumps(config, default=str), data_hash,
-                 metrics.get("num_parameters"), metrics.get("tokens_seen"),
-                 metrics.get("final_train_loss"), datetime.now(UTC).replace(tzinfo=None)])
+                "INSERT INTO model_versions (name, version, stage, path, parents, config, "
+                "data_hash, n_parameters, tokens_seen, final_loss, round, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, version) DO "
+                "UPDATE SET parents = excluded.parents, round = excluded.round, "
+                "created_at = excluded.created_at",
+                [name, version, *record, round_, created])
+            con.execute("COMMIT")
+        return version
 
     @staticmethod
     def registered(warehouse: Warehouse) -> pl.DataFrame:

@@ -5,6 +5,7 @@ and the Table 11-style report."""
 import hashlib
 import json
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,9 +24,15 @@ from safety_assets.defs.resources import (
     TrainingResource,
     WarehouseResource,
 )
-from safety_assets.evaluation.benchmark_summary import item_rows, stage_comparisons, summarize
+from safety_assets.evaluation.benchmark_summary import (
+    by_round,
+    item_rows,
+    stage_comparisons,
+    summarize,
+)
 from safety_assets.plots import markdown_image
 from safety_assets.storage import asset_versions as versions
+from safety_assets.storage.lineage import checkpoint_version
 from safety_assets.storage.model_store import ModelStore
 
 PIPELINE_STAGES = {
@@ -360,6 +367,10 @@ class BenchmarkConfig(dg.Config):
     max_new_tokens: int = 50
     temperature: float = Field(default=0.1, description="Paper: 0.1 for these benchmarks.")
     top_p: float = Field(default=0.9, description="Paper: 0.9.")
+    safety_prompt_round: int = Field(
+        default=1, description="Violations are measured on the held-out adversarial prompts "
+                               "of this annotation round only, so that every round's models "
+                               "are measured on the same items.")
     seed: int = 0
 
 
@@ -429,11 +440,14 @@ def _run_toxigen(config: BenchmarkConfig, generate, classifier_dir: Path, paths
     return outcomes, generations
 
 
-def _held_out_adversarial() -> tuple[str, list[str]]:
+def _held_out_adversarial(prompt_round: int) -> tuple[str, list[Any]]:
+    """The held-out adversarial prompts of one annotation round (a batch from before rounds
+    were recorded is round 1)."""
     return ("SELECT p.id, p.text, p.history, p.risk_category, p.attack_vector FROM prompts p "
             "JOIN prompt_splits s ON s.prompt_id = p.id JOIN risk_categories c "
-            "ON c.name = p.risk_category WHERE s.split = ? AND c.adversarial ORDER BY p.id",
-            [HELD_OUT])
+            "ON c.name = p.risk_category LEFT JOIN annotation_rounds r ON r.batch_id = "
+            "p.batch_id WHERE s.split = ? AND c.adversarial AND coalesce(r.round, 1) = ? "
+            "ORDER BY p.id", [HELD_OUT, prompt_round])
 
 
 def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
@@ -445,7 +459,7 @@ def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
     from safety_assets.defs.evaluation.judge_assets import JUDGE_NAME
     from safety_assets.rlhf.generation import probs, reward_model_scorer
 
-    prompts = warehouse.get().query(*_held_out_adversarial())
+    prompts = warehouse.get().query(*_held_out_adversarial(config.safety_prompt_round))
     if prompts.height == 0:
         raise ValueError("no held-out adversarial prompts: check prompt_splits")
     rows = list(prompts.iter_rows(named=True))
@@ -504,7 +518,8 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
                   if source.exists() else "missing",
                   "data": versions.folder_stamp(eval_data.paths().toxigen_prompts)}
     else:
-        inputs = {"prompts": versions.query_digest(warehouse.get(), *_held_out_adversarial()),
+        inputs = {"prompts": versions.query_digest(
+                      warehouse.get(), *_held_out_adversarial(config.safety_prompt_round)),
                   "rms": [versions.model_identity(warehouse.get(), name)
                           for name in ("safety_reward_model", "helpfulness_reward_model",
                                        "safety_judge_model")],
@@ -533,6 +548,7 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
         raise ValueError(f"model {model_name!r} is not in eval_models: materialize "
                          f"evaluation_models first")
     model_path = Path(found["path"][0])
+    checkpoint = checkpoint_version(warehouse.get(), model_name, model_path)
     version = _benchmark_version(benchmark, config, model_path, model_store, eval_data,
                                  generation, warehouse, safety_rules)
     if versions.is_current(warehouse.get(), "benchmark_results", context.partition_key,
@@ -582,12 +598,21 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
             con.execute(f"DELETE FROM {table} WHERE model = ? AND benchmark = ?",
                         [model_name, benchmark])
             store_.insert(con, table, frame)
+        # Keyed by checkpoint version as well: a retrained model's new results sit beside
+        # the old version's instead of replacing them.
+        con.execute("DELETE FROM benchmark_history WHERE model = ? AND model_version = ? AND "
+                    "benchmark = ?", [model_name, checkpoint, benchmark])
+        store_.insert(con, "benchmark_history", results.select(
+            "model", pl.lit(checkpoint).alias("model_version"), "benchmark", "metric", "grp",
+            "value", "n", "low", "high", "method", "seed",
+            pl.lit(datetime.now(UTC).replace(tzinfo=None)).alias("recorded_at")))
         versions.record(con, "benchmark_results", context.partition_key, version,
                         results.height, context.run.run_id)
         con.execute("COMMIT")
     headline = results.filter(pl.col("grp") == "all")
     return dg.MaterializeResult(metadata={
-        "model": model_name, "benchmark": benchmark, "seed": config.seed,
+        "model": model_name, "model_version": checkpoint, "benchmark": benchmark,
+        "seed": config.seed,
         **{row["metric"]: format_estimate(row) for row in headline.iter_rows(named=True)},
         "items": generations.height,
         "breakdown": markdown_table(results.select(
@@ -632,6 +657,53 @@ class ReportConfig(dg.Config):
         default=False, description="Add the paper's reported Llama 2-Chat rows (labelled "
                                    "'paper'), for comparison; they are not measured here.")
     seed: int = Field(default=0, description="Seed of the paired bootstrap tests.")
+
+
+_HISTORY_WITH_ROUNDS = """
+    SELECT h.*, v.round, v.created_at FROM benchmark_history h
+    LEFT JOIN model_versions v ON v.name = h.model AND v.version = h.model_version
+    WHERE h.grp = 'all'
+"""
+
+
+def _by_round(warehouse: WarehouseResource, models: list[str]) -> str:
+    """Markdown: every headline figure of each model per annotation round (each round's newest
+    version), RM accuracy per round beside it; kept as tables benchmark_by_round and, from
+    reward_model_eval, reward_model_round_accuracy."""
+    store = warehouse.get()
+    table = by_round(store.query(_HISTORY_WITH_ROUNDS), HEADLINE_METRICS)
+    store.replace_table("benchmark_by_round", table)
+    order = {name: i for i, name in enumerate(models)}
+    table = table.filter(pl.col("model").is_in(models)).with_columns(
+        cell=pl.struct("value", "low", "high", "n").map_elements(
+            format_estimate, return_dtype=pl.String) + pl.lit(" `") + pl.col("model_version")
+        + pl.lit("`"))
+    lines = []
+    if table.height:
+        rounds = sorted(table["round"].unique().to_list())
+        lines += ["| model | metric | " + " | ".join(f"round {r}" for r in rounds) + " |",
+                  "|:--|:--|" + "--:|" * len(rounds)]
+        keys = sorted({(m, k) for m, k in table.select("model", "metric").iter_rows()},
+                      key=lambda mk: (order.get(mk[0], 99), mk[1]))
+        for model, metric in keys:
+            cells = {r["round"]: r["cell"] for r in table.filter(
+                (pl.col("model") == model) & (pl.col("metric") == metric)).iter_rows(named=True)}
+            lines.append(f"| {model} | {metric} | "
+                         + " | ".join(cells.get(r, "-") for r in rounds) + " |")
+    rm = store.query("SELECT * FROM reward_model_round_accuracy ORDER BY rm, round, "
+                     "before_training DESC")
+    if rm.height:
+        lines += ["", "| RM | round | version | learned from rounds ≤ | pairs | accuracy % |",
+                  "|:--|--:|:--|--:|:--|--:|"]
+        for r in rm.iter_rows(named=True):
+            what = "all, before training" if r["before_training"] else r["split"]
+            lines.append(f"| {r['rm']} | {r['round']} | `{r['model_version']}` | "
+                         f"{r['trained_through']} | {what} | "
+                         + format_estimate({"value": 100 * r["accuracy"]
+                                            if r["accuracy"] is not None else None,
+                                            "low": 100 * r["low"], "high": 100 * r["high"],
+                                            "n": r["n"]}) + " |")
+    return "\n".join(lines) + "\n" if lines else "no versioned results yet\n"
 
 
 @dg.asset(group_name="evaluation", deps=[benchmark_results], kinds={"duckdb"},
@@ -692,6 +764,8 @@ def safety_benchmark_table(context: dg.AssetExecutionContext, config: ReportConf
         "metric", "model_a", "model_b", "n", pl.col("value_a").round(1),
         pl.col("value_b").round(1), pl.col("difference").round(1), pl.col("low").round(1),
         pl.col("high").round(1), pl.col("p_value").round(4), "significant")
+    rounds = _by_round(warehouse, models)
+    (out / "safety_benchmark_by_round.md").write_text(rounds, encoding="utf-8")
     judge = latest_metadata(context, "safety_judge_validation")
     rated = sorted(set(humans) & set(models))
     human_note = (f" Human ratings (Likert 1-2 = violation) replace the judge for: "
@@ -710,6 +784,7 @@ def safety_benchmark_table(context: dg.AssetExecutionContext, config: ReportConf
         "significant_differences": int(comparisons["significant"].sum())
         if comparisons.height else 0,
         "seed": config.seed,
+        "by_round": dg.MetadataValue.md(rounds),
         "plot": dg.MetadataValue.md(markdown_image(Path(table.png_path), "benchmark table")),
         "csv": dg.MetadataValue.path(str(table.csv_path)),
         "markdown": dg.MetadataValue.path(str(table.markdown_path)),

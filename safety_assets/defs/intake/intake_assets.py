@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
+from safety_assets.annotation.rounds import assign_round
 from safety_assets.defs.intake.batch_partitions import annotation_batches
 from safety_assets.defs.intake.intake_checks import BATCH_CHECKS, check_results, head_table
 from safety_assets.defs.resources import AnnotationInboxResource, WarehouseResource
@@ -156,6 +157,13 @@ _QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason, quarantine_
                         "FROM quarantine WHERE batch_id = ? ORDER BY row_number NULLS LAST")
 
 
+class IntakeRoundConfig(dg.Config):
+    round: int | None = Field(
+        default=None, description="The annotation round of this batch. Default: the round of "
+                                  "the comparison tasks it answers, else the round it had "
+                                  "before, else the latest round started.")
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec("prompts", deps=[raw_annotations], group_name=GROUP, kinds={"duckdb"},
@@ -177,7 +185,8 @@ _QUARANTINE_IN_ORDER = ("SELECT row_number, kind, record_id, reason, quarantine_
     partitions_def=annotation_batches,
 )
 def validated_annotations(
-    context: dg.AssetExecutionContext, inbox: AnnotationInboxResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: IntakeRoundConfig, inbox: AnnotationInboxResource,
+    warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     key = context.partition_key
     store = warehouse.get()
@@ -186,7 +195,10 @@ def validated_annotations(
                                       hh_import=inbox.hh_import(), run_id=context.run.run_id)
         export = _repair_sheet(context, inbox, key)
         with store.connect() as con:
+            round_, round_source = assign_round(con, key, config.round)
             metadata = _partition_metadata(con, batch)
+            for values in metadata.values():
+                values.update({"round": round_, "round_source": round_source})
             first = con.sql(f"{_QUARANTINE_IN_ORDER} LIMIT 1", params=[key]).fetchall()
             exported = export_quarantine(con, key, export) if export else 0
         if exported:

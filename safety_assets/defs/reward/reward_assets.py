@@ -31,6 +31,7 @@ from safety_assets.evaluation.reward_accuracy import (
     binomial_p_value,
     external_pairs,
     pairwise_accuracy,
+    round_accuracy,
 )
 from safety_assets.plots import grouped_bars, markdown_image, reliability_diagram
 
@@ -113,8 +114,7 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
                       ) -> dg.MaterializeResult:
     frames = []
     for rm in ("safety", "helpfulness"):
-        pairs = warehouse.get().query(
-            "SELECT * FROM reward_model_pairs WHERE rm = ? AND split = ?", [rm, HELD_OUT])
+        pairs = warehouse.get().query(f"{_PAIRS_WITH_ROUND} AND p.split = ?", [rm, HELD_OUT])
         correct = pairwise_accuracy(model_store.path_of(f"{rm}_reward_model"), pairs,
                                     config.batch_size)
         frames.append(pairs.with_columns(rm=pl.lit(rm), correct=pl.Series(correct)))
@@ -136,9 +136,62 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
         metadata[f"{row['rm']}_rm_accuracy"] = row["accuracy"]
         metadata[f"{row['rm']}_rm_pairs"] = row["n"]
         metadata[f"{row['rm']}_rm_p_value"] = binomial_p_value(row["correct"], row["n"])
+    metadata.update(_round_accuracy(config, model_store, warehouse))
     metadata.update(_calibration(config, model_store, safety_rules, warehouse))
     metadata.update(_external_accuracy(config, model_store, eval_data, warehouse))
     return dg.MaterializeResult(metadata=metadata)
+
+
+# An RM's pairs with the annotation round of their batch (a batch from before rounds were
+# recorded counts as round 1).
+_PAIRS_WITH_ROUND = ("SELECT p.*, coalesce(r.round, 1) AS round FROM reward_model_pairs p "
+                     "LEFT JOIN annotation_rounds r ON r.batch_id = p.batch_id WHERE p.rm = ?")
+
+
+def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResource,
+                    warehouse: WarehouseResource) -> dict[str, Any]:
+    """Each RM per annotation round: the current version on each round's held-out pairs, and
+    the version before each round on that round's pairs, before it was trained on (the
+    paper's accuracy on the newest batch)."""
+    store = warehouse.get()
+    rows: list[dict[str, Any]] = []
+    for rm in ("safety", "helpfulness"):
+        pairs = store.query(_PAIRS_WITH_ROUND, [rm])
+        history = store.query(
+            "SELECT version, round, path FROM model_versions WHERE name = ? "
+            "ORDER BY created_at", [f"{rm}_reward_model"])
+        current = store.query("SELECT version FROM model_registry WHERE name = ?",
+                              [f"{rm}_reward_model"])
+        entries = list(history.iter_rows(named=True))
+        # The registry's current version last, wherever it was first registered.
+        entries.sort(key=lambda v: v["version"] == current["version"][0])
+        rows += round_accuracy(rm, pairs, entries, lambda path, subset: pairwise_accuracy(
+            path, subset, config.batch_size), HELD_OUT)
+    frame = pl.DataFrame(rows, schema={
+        "rm": pl.String, "round": pl.Int32, "model_version": pl.String,
+        "trained_through": pl.Int32, "before_training": pl.Boolean, "split": pl.String,
+        "n": pl.Int64, "correct": pl.Int64, "accuracy": pl.Float64, "low": pl.Float64,
+        "high": pl.Float64})
+    with store.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        con.from_arrow(frame.to_arrow()).query(
+            "_measured", "DELETE FROM reward_model_round_accuracy a WHERE EXISTS (SELECT 1 "
+                         "FROM _measured m WHERE m.rm = a.rm AND m.round = a.round AND "
+                         "m.model_version = a.model_version AND m.split = a.split)")
+        store.insert(con, "reward_model_round_accuracy", frame)
+        con.execute("COMMIT")
+    shown = store.query(
+        "SELECT rm, round, model_version, trained_through, before_training, split, n, "
+        "round(100 * accuracy, 1) AS accuracy_pct, round(100 * low, 1) AS low, "
+        "round(100 * high, 1) AS high FROM reward_model_round_accuracy "
+        "ORDER BY rm, round, before_training DESC, model_version")
+    figures: dict[str, Any] = {"accuracy_by_round": markdown_table(shown, 100)}
+    newest = frame.filter(pl.col("before_training")).sort("round")
+    for row in newest.group_by("rm").agg(pl.all().last()).iter_rows(named=True):
+        figures[f"{row['rm']}_rm_accuracy_newest_round_before_training"] = (
+            f"{row['accuracy']:.3f} [{row['low']:.3f}, {row['high']:.3f}] (n={row['n']}, "
+            f"round {row['round']}, version {row['model_version']})")
+    return figures
 
 
 def _external_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResource,

@@ -20,9 +20,13 @@ from safety_assets.sample_data import CORPUS
 from safety_assets.storage.model_store import hash_files
 
 
-def batches_of(frame: pl.DataFrame) -> list[str]:
-    """The annotation batches a frame's rows come from (a checkpoint's data lineage)."""
-    return sorted(frame["batch_id"].unique().to_list()) if frame.height else []
+def batches_of(frame: pl.DataFrame) -> dict[str, int]:
+    """The annotation batches a frame's rows come from, with the rows of each (a checkpoint's
+    data lineage: the registry adds each batch's round)."""
+    if frame.height == 0:
+        return {}
+    counts = frame.group_by("batch_id").len().sort("batch_id")
+    return {batch: int(n) for batch, n in counts.iter_rows()}
 
 
 def _corpus_lines() -> list[str]:

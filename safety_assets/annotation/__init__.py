@@ -1,0 +1,1 @@
+"""The annotation loop: comparison tasks out to annotators, their answers back, in rounds."""

@@ -1,0 +1,1 @@
+"""The annotation loop stage: comparison tasks out to annotators, in rounds."""
