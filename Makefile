@@ -32,7 +32,7 @@ demo: setup
 ## in its own Dagster home so that the tiny demo's models and tables stay apart.
 demo-real: setup
 	DAGSTER_HOME=$(CURDIR)/dagster_home_real $(PY) -m safety_assets.demo --profile smollm2 \
-		--questions 100 --toxigen-per-file 2
+		--questions 100 --toxigen-per-file 2 --rounds 1
 
 ## Set up, then run every test.
 test: setup

@@ -177,7 +177,9 @@ def test_checkpoints_round_trip_through_auto_classes(chain):
 def test_reward_model_eval_reports_accuracy_by_strength_category_and_vector(chain):
     table = chain["home"].store.table("reward_model_eval")
     assert set(table["dimension"]) == {"overall", "strength", "risk_category", "attack_vector",
-                                       "source"}
+                                       "source", "round"}
+    # Every sample batch came in round 1.
+    assert table.filter(pl.col("dimension") == "round")["value"].unique().to_list() == ["1"]
     assert set(table["rm"]) == {"safety", "helpfulness"}
     meta = _metadata(chain["trained"], "reward_model_eval")
     print("held-out RM accuracy: safety", meta["safety_rm_accuracy"], "helpfulness",
@@ -343,6 +345,14 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
                      "benchmark_results")["reused"] is False
 
 
+def _asset_metadata(result, asset: str) -> dict:
+    """The metadata of one asset of a multi-asset's materializations."""
+    events = [e.materialization for e in result.get_asset_materialization_events()
+              if e.materialization.asset_key == dg.AssetKey(asset)]
+    assert events, f"{asset} was not materialized"
+    return {k: v.value for k, v in events[-1].metadata.items()}
+
+
 def test_a_second_annotation_round_goes_out_comes_back_and_retrains_with_versions(chain):
     """Round 2 on the chain: new prompts in round 2, comparison tasks from the PPO and SFT
     models exported for Label Studio, answered (scripted) as a Label Studio export dropped
@@ -358,7 +368,7 @@ def test_a_second_annotation_round_goes_out_comes_back_and_retrains_with_version
     prompts, demonstrations = round_two_rows(per_cell=1)
     write_jsonl(home.inbox.folder / "round2_prompts.jsonl", prompts)
     batch, result = home.ingest(home.inbox.folder / "round2_prompts.jsonl", round_=2)
-    assert _metadata(result, "prompts")["round"] == 2
+    assert _asset_metadata(result, "prompts")["round"] == 2
     asked = dg.materialize(
         [dataset_assets.prompt_splits, annotation_assets.comparison_tasks],
         resources=resources, instance=home.instance, run_config={"ops": {"comparison_tasks": {
@@ -388,8 +398,8 @@ def test_a_second_annotation_round_goes_out_comes_back_and_retrains_with_version
     pairs = store.query("SELECT * FROM preference_pairs WHERE batch_id = ?", [answered])
     assert pairs.height == tasks.height
     assert set(pairs["id"]) == set(tasks["task_id"])       # each pair is its task
-    assert _metadata(result, "preference_pairs")["round"] == 2
-    assert _metadata(result, "preference_pairs")["round_source"] == "comparison_tasks"
+    assert _asset_metadata(result, "preference_pairs")["round"] == 2
+    assert _asset_metadata(result, "preference_pairs")["round_source"] == "comparison_tasks"
 
     retrained = dg.materialize(
         [dataset_assets.prompt_splits, dataset_assets.safety_rm_pairs,

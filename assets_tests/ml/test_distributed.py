@@ -49,3 +49,39 @@ def test_two_process_cpu_run_ends_with_identical_weights(make_spec, tmp_path: Pa
         [r["loss"] for r in reference["losses"]], abs=1e-4)
     expected = load_file(str(Path(single.output_dir) / "model" / "model.safetensors"))
     assert all(torch.allclose(saved[k], expected[k], atol=1e-4) for k in expected)
+
+
+@pytest.mark.parametrize("task", ["sft", "reward"])
+def test_two_machines_on_localhost_end_with_identical_weights(make_spec, tmp_path: Path,
+                                                              task: str) -> None:
+    """Multi-node as a cluster runs it: one `accelerate launch` per machine (here two on
+    127.0.0.1, one process each, gloo), each given its machine rank and the main process's
+    address, as a Slurm or Kubernetes job would start them."""
+    from assets_tests.ops.ops_support import free_port
+    from safety_assets.ml.train_entry import accelerate_prefix
+
+    spec = make_spec(task, max_steps=4, save_every=0, batch_size=4, log_every=2)
+    spec.to_json(tmp_path / "spec.json")
+    hashes = tmp_path / "hashes"
+    hashes.mkdir()
+    port = free_port()
+    launchers = [subprocess.Popen(
+        accelerate_prefix(2, threads_per_process=1, num_machines=2, machine_rank=rank,
+                          main_process_ip="127.0.0.1", main_process_port=port)
+        + [str(WORKER), str(tmp_path / "spec.json"), str(hashes)],
+        env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for rank in (0, 1)]
+    outputs = []
+    for launcher in launchers:
+        try:
+            outputs.append(launcher.communicate(timeout=300)[0])
+        finally:
+            if launcher.poll() is None:
+                launcher.kill()
+    assert [launcher.returncode for launcher in launchers] == [0, 0], \
+        "\n".join(o[-3000:] for o in outputs)
+    ranks = [json.loads((hashes / f"rank{i}.json").read_text()) for i in (0, 1)]
+    assert all(r["num_processes"] == 2 and r["steps"] == 4 for r in ranks)
+    assert ranks[0]["backend"] == "gloo"
+    assert ranks[0]["hash"] == ranks[1]["hash"]
+    assert (Path(spec.output_dir) / "model" / "model.safetensors").exists()

@@ -27,13 +27,26 @@ from typing import Any
 PIPES_CONTEXT_ENV = "DAGSTER_PIPES_CONTEXT"  # what dagster_pipes checks to detect Pipes
 
 
-def accelerate_prefix(num_processes: int, threads_per_process: int | None = None) -> list[str]:
-    """``accelerate launch`` with N data-parallel processes (GPUs, or CPU processes on gloo)."""
-    threads = threads_per_process or max(1, (os.cpu_count() or 1) // num_processes)
-    return [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
-            "--num_processes", str(num_processes), "--num_machines", "1",
-            "--mixed_precision", "no",  # the TrainSpec decides; the launcher's value is unused
-            "--dynamo_backend", "no", "--num_cpu_threads_per_process", str(threads)]
+def accelerate_prefix(num_processes: int, threads_per_process: int | None = None, *,
+                      num_machines: int = 1, machine_rank: int = 0,
+                      main_process_ip: str | None = None,
+                      main_process_port: int | None = None) -> list[str]:
+    """``accelerate launch`` with N data-parallel processes in all (GPUs, or CPU processes on
+    gloo). On several machines each runs this with its own ``machine_rank`` and the rank-0
+    machine's address; ``num_processes`` counts the processes of every machine."""
+    per_machine = max(1, num_processes // num_machines)
+    threads = threads_per_process or max(1, (os.cpu_count() or 1) // per_machine)
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
+               "--num_processes", str(num_processes), "--num_machines", str(num_machines),
+               "--mixed_precision", "no",  # the TrainSpec decides; the launcher's is unused
+               "--dynamo_backend", "no", "--num_cpu_threads_per_process", str(threads)]
+    if num_machines > 1:
+        if main_process_ip is None or main_process_port is None:
+            raise ValueError("several machines need main_process_ip and main_process_port "
+                             "(the rank-0 machine's address)")
+        command += ["--machine_rank", str(machine_rank), "--main_process_ip",
+                    main_process_ip, "--main_process_port", str(main_process_port)]
+    return command
 
 
 def launch_command(

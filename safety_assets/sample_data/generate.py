@@ -481,6 +481,14 @@ def check_coverage(specs: Sequence[PromptSpec]) -> None:
             assert subs.get((category, sub), 0) >= 4, (category, sub)
 
 
+def prompt_row(prompt_id: str, spec: PromptSpec, annotator: str) -> dict:
+    """A prompt record (``records.PROMPT_SCHEMA``) of one spec."""
+    return {"id": prompt_id, "text": spec.text,
+            "history": json.dumps(spec.history, ensure_ascii=False),
+            "risk_category": spec.category, "subcategory": spec.subcategory,
+            "attack_vector": spec.vector, "language": spec.language, "annotator": annotator}
+
+
 def build_rows(specs: list[PromptSpec]) -> tuple[list[dict], list[dict], list[dict]]:
     rng = make_rng("rows")
     order = list(range(len(specs)))
@@ -500,13 +508,7 @@ def build_rows(specs: list[PromptSpec]) -> tuple[list[dict], list[dict], list[di
     significant = 0
     for n, spec in enumerate(ordered, start=1):
         prompt_id = f"p-{n:06d}"
-        prompts.append({
-            "id": prompt_id, "text": spec.text,
-            "history": json.dumps(spec.history, ensure_ascii=False),
-            "risk_category": spec.category, "subcategory": spec.subcategory,
-            "attack_vector": spec.vector, "language": spec.language,
-            "annotator": rng.choice(ANNOTATORS),
-        })
+        prompts.append(prompt_row(prompt_id, spec, rng.choice(ANNOTATORS)))
         demonstrations.append({
             "id": f"d-{len(demonstrations) + 1:06d}", "prompt_id": prompt_id,
             "response": spec.demonstration, "annotator": rng.choice(ANNOTATORS),
@@ -551,12 +553,7 @@ def round_two_rows(per_cell: int = 2) -> tuple[list[dict], list[dict]]:
         per[cell] = per.get(cell, 0) + 1
         known.add(spec.text)
         prompt_id = f"p2-{len(prompts) + 1:06d}"
-        prompts.append({
-            "id": prompt_id, "text": spec.text,
-            "history": json.dumps(spec.history, ensure_ascii=False),
-            "risk_category": spec.category, "subcategory": spec.subcategory,
-            "attack_vector": spec.vector, "language": spec.language,
-            "annotator": rng.choice(ANNOTATORS)})
+        prompts.append(prompt_row(prompt_id, spec, rng.choice(ANNOTATORS)))
         demonstrations.append({
             "id": f"d2-{len(demonstrations) + 1:06d}", "prompt_id": prompt_id,
             "response": spec.demonstration, "annotator": rng.choice(ANNOTATORS)})

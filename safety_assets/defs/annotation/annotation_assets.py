@@ -130,14 +130,14 @@ def comparison_tasks(context: dg.AssetExecutionContext, config: ComparisonTasksC
         round_ = _round(con, config.round)
         if config.prompt_ids:
             wanted = config.prompt_ids
-            prompts = con.execute(
+            prompts = con.sql(
                 "SELECT id, text, history, risk_category FROM prompts WHERE id IN "
-                f"({', '.join('?' * len(wanted))}) ORDER BY id", wanted).pl()
+                f"({', '.join('?' * len(wanted))}) ORDER BY id", params=wanted).pl()
             missing = sorted(set(wanted) - set(prompts["id"].to_list()))
             if missing:
                 raise dg.Failure(description=f"unknown prompt ids: {', '.join(missing[:10])}")
         else:
-            prompts = con.execute(_NEW_PROMPTS, [TRAIN, HELD_OUT]).pl()
+            prompts = con.sql(_NEW_PROMPTS, params=[TRAIN, HELD_OUT]).pl()
     if prompts.height > config.max_prompts:
         prompts = prompts.sample(n=config.max_prompts, seed=config.seed).sort("id")
     if prompts.height == 0:

@@ -162,6 +162,8 @@ def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResour
             "ORDER BY created_at", [f"{rm}_reward_model"])
         current = store.query("SELECT version FROM model_registry WHERE name = ?",
                               [f"{rm}_reward_model"])
+        if current.height == 0 or history.height == 0:
+            continue
         entries = list(history.iter_rows(named=True))
         # The registry's current version last, wherever it was first registered.
         entries.sort(key=lambda v: v["version"] == current["version"][0])
