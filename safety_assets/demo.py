@@ -191,7 +191,7 @@ def _round_two(defs, instance, resources: dict, args: argparse.Namespace,
     inbox = resources["inbox"]
     prompts, demonstrations = round_two_rows()
     store = resources["warehouse"].get()
-    landed = store.query("SELECT DISTINCT source_file FROM processed_files")["source_file"]
+    landed = store.query("SELECT DISTINCT file_name FROM processed_files")["file_name"]
     for offset, (name, rows) in enumerate(zip(ROUND_TWO_FILES, (prompts, demonstrations),
                                               strict=True)):
         target = inbox.folder / name
