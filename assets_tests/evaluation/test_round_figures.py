@@ -57,24 +57,26 @@ def test_round_accuracy_skips_a_version_whose_folder_is_gone(tmp_path):
 
 
 def _history() -> pl.DataFrame:
-    def row(model, version, round_, minute, value):
+    def row(model, version, minute, value):
         return {"model": model, "model_version": version, "metric": "violation_pct",
                 "value": value, "low": value - 5, "high": value + 5, "n": 30, "seed": 0,
-                "round": round_, "created_at": datetime(2026, 12, 1, 12, minute)}
+                "created_at": datetime(2026, 12, 1, 12, minute)}
 
     return pl.DataFrame([
-        row("base_model", "b", None, 0, 80.0),
-        row("sft_model", "s1", 1, 1, 20.0), row("sft_model", "s2", 2, 5, 10.0),
-        row("ppo_model", "p1", 1, 2, 30.0),
+        row("base_model", "b1", 0, 80.0), row("base_model", "b2", 4, 70.0),
+        row("sft_model", "s1", 1, 20.0), row("sft_model", "s2", 5, 10.0),
+        row("ppo_model", "p1", 2, 30.0),
     ])
 
 
-def test_by_round_shows_each_rounds_newest_version_and_carries_unchanged_models():
-    table = by_round(_history(), ["violation_pct"])
+def test_by_round_shows_each_model_as_it_stood_at_the_end_of_each_round():
+    starts = {1: datetime(2026, 12, 1, 11, 59), 2: datetime(2026, 12, 1, 12, 3)}
+    table = by_round(_history(), ["violation_pct"], starts)
     got = {(r["model"], r["round"]): (r["model_version"], r["value"])
            for r in table.iter_rows(named=True)}
     assert got == {
-        ("base_model", 1): ("b", 80.0), ("base_model", 2): ("b", 80.0),
+        # Pretrained again after round 2 began (no annotation data of its own): round 2's.
+        ("base_model", 1): ("b1", 80.0), ("base_model", 2): ("b2", 70.0),
         ("sft_model", 1): ("s1", 20.0), ("sft_model", 2): ("s2", 10.0),
         # Not retrained in round 2: round 1's version and figure stand.
         ("ppo_model", 1): ("p1", 30.0), ("ppo_model", 2): ("p1", 30.0),

@@ -113,8 +113,12 @@ def test_a_batch_keeps_its_round_when_validated_again(tmp_path):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     with store.connect() as con:
         assert assign_round(con, "b1", None) == (1, "latest_round")
+        arrived = con.execute("SELECT assigned_at FROM annotation_rounds").fetchall()
         assert assign_round(con, "b2", 3) == (3, "config")
         assert assign_round(con, "b1", None) == (1, "latest_round")   # a re-validation
+        # ... keeps when the batch arrived, which is when its round began for the report.
+        assert con.execute("SELECT assigned_at FROM annotation_rounds WHERE batch_id = 'b1'"
+                           ).fetchall() == arrived
         assert assign_round(con, "b4", None) == (3, "latest_round")
         with pytest.raises(ValueError, match="round must be 1 or more"):
             assign_round(con, "b5", 0)

@@ -43,6 +43,8 @@ def assign_round(con: duckdb.DuckDBPyConnection, batch_id: str,
         chosen = (int(before[0][0]), before[0][1])
     else:
         chosen = (latest_round(con), LATEST)
+    if before and (int(before[0][0]), before[0][1]) == chosen:
+        return chosen    # validated again in the same round: it keeps when it arrived
     con.execute("DELETE FROM annotation_rounds WHERE batch_id = ?", [batch_id])
     con.execute("INSERT INTO annotation_rounds VALUES (?, ?, ?, ?)",
                 [batch_id, chosen[0], chosen[1], datetime.now(UTC).replace(tzinfo=None)])

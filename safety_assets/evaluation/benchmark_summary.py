@@ -10,7 +10,8 @@ means, so a difference is only called significant when it would rarely arise by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 import polars as pl
 
@@ -117,23 +118,28 @@ def stage_comparisons(scores: pl.DataFrame, models: list[str], metrics: Iterable
     return pl.DataFrame(rows, schema=COMPARISON_SCHEMA)
 
 
-def by_round(history: pl.DataFrame, metrics: Iterable[str]) -> pl.DataFrame:
+def by_round(history: pl.DataFrame, metrics: Iterable[str],
+             round_starts: Mapping[int, datetime]) -> pl.DataFrame:
     """Each model's headline figures round by round, side by side.
 
     ``history`` holds benchmark_history rows (model, model_version, metric, value, low, high,
-    n, seed) with ``round`` (the newest annotation round in that version's lineage; null for a
-    model that learned from none) and ``created_at`` of the version. The figure of round r is
-    that of the newest version from round r or earlier: a model not retrained in a round keeps
-    its figure. Returns model, metric, round, model_version, value, low, high, n, seed."""
+    n, seed) with ``created_at``, when that checkpoint version was registered. ``round_starts``
+    gives when each annotation round began (its first batch). The figure of round r is that of
+    the newest version registered before round r + 1 began: the model as it stood at the end
+    of round r, so a model not retrained in a round keeps its figure, and one retrained
+    without annotation data of its own (a base model pretrained again) moves with the round
+    it was retrained in. Returns model, metric, round, model_version, value, low, high, n,
+    seed."""
     wanted = list(metrics)
-    history = history.filter(pl.col("metric").is_in(wanted)).with_columns(
-        pl.col("round").fill_null(0))
-    rounds = sorted(r for r in history["round"].unique().to_list() if r > 0) or [1]
+    history = history.filter(pl.col("metric").is_in(wanted))
+    rounds = sorted(round_starts) or [1]
     rows = []
     for (model, metric), part in history.group_by("model", "metric", maintain_order=True):
         ordered = part.sort("created_at", nulls_last=False)
         for round_ in rounds:
-            within = ordered.filter(pl.col("round") <= round_)
+            end = round_starts.get(round_ + 1)
+            within = ordered if end is None else ordered.filter(
+                pl.col("created_at").is_null() | (pl.col("created_at") < end))
             if within.height:
                 last = within.row(within.height - 1, named=True)
                 rows.append({"model": model, "metric": metric, "round": round_,

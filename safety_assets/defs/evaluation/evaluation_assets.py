@@ -660,7 +660,7 @@ class ReportConfig(dg.Config):
 
 
 _HISTORY_WITH_ROUNDS = """
-    SELECT h.*, v.round, v.created_at FROM benchmark_history h
+    SELECT h.*, v.created_at FROM benchmark_history h
     LEFT JOIN model_versions v ON v.name = h.model AND v.version = h.model_version
     WHERE h.grp = 'all'
 """
@@ -671,7 +671,9 @@ def _by_round(warehouse: WarehouseResource, models: list[str]) -> str:
     version), RM accuracy per round beside it; kept as tables benchmark_by_round and, from
     reward_model_eval, reward_model_round_accuracy."""
     store = warehouse.get()
-    table = by_round(store.query(_HISTORY_WITH_ROUNDS), HEADLINE_METRICS)
+    starts = dict(store.query("SELECT round, min(assigned_at) AS began FROM annotation_rounds "
+                              "GROUP BY round").iter_rows())
+    table = by_round(store.query(_HISTORY_WITH_ROUNDS), HEADLINE_METRICS, starts)
     store.replace_table("benchmark_by_round", table)
     order = {name: i for i, name in enumerate(models)}
     table = table.filter(pl.col("model").is_in(models)).with_columns(

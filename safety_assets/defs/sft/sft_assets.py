@@ -40,6 +40,12 @@ def _training_texts(warehouse: WarehouseResource) -> list[str]:
     return frame["text"].to_list() + frame["response"].to_list()
 
 
+def _training_batches(warehouse: WarehouseResource) -> dict[str, int]:
+    """The batches (and rows) of the train-split texts the tokenizer and base model read."""
+    return batches_of(warehouse.get().query(
+        "SELECT batch_id FROM sft_mixture WHERE split = ?", [TRAIN]))
+
+
 @dg.asset(group_name="sft", deps=["sft_mixture", "preference_pairs"], kinds={"python"},
           description="Byte-level BPE tokenizer with the Llama 2 chat tokens (tiny profile), "
                       "or the local model's own tokenizer (local profile); registered as "
@@ -75,7 +81,8 @@ def chat_tokenizer(training: TrainingResource, warehouse: WarehouseResource
         tokenizer = train_tokenizer(texts, vocab_size=profile.vocab_size)
         tokenizer.save_pretrained(str(folder))
     store.register(name="chat_tokenizer", stage="tokenizer", path=folder,
-                   parents={"corpus": CORPUS.name, "sft_mixture_split": TRAIN},
+                   parents={"corpus": CORPUS.name, "sft_mixture_split": TRAIN,
+                            "sft_mixture": _training_batches(warehouse)},
                    config={"profile": "tiny", "vocab_size": profile.vocab_size},
                    data_hash=digest, metrics={})
     example = "[INST] How do I bake bread? [/INST]"
@@ -113,7 +120,9 @@ def base_model(context: dg.AssetExecutionContext, config: TrainConfig,
                           **training.profile.spec_fields(), **training.launcher.spec_fields())
     return training.train(context, name="base_model", stage="base", spec=spec,
                           train_rows=[{"text": t} for t in texts], eval_rows=[],
-                          parents={"corpus": CORPUS.name, "sft_mixture_split": TRAIN})
+                          parents={"corpus": CORPUS.name, "sft_mixture_split": TRAIN,
+                                   "sft_mixture": _training_batches(warehouse),
+                                   "chat_tokenizer": "chat_tokenizer"})
 
 
 def _sft_rows(warehouse: WarehouseResource, split: str) -> list[dict[str, Any]]:
