@@ -84,3 +84,15 @@ CREATE TABLE IF NOT EXISTS reward_model_round_accuracy (
     high            DOUBLE,
     PRIMARY KEY (rm, round, model_version, split)
 );
+
+-- benchmark_item_scores for every checkpoint version measured: what a paired test of two
+-- versions of one model (round against round) reads.
+CREATE TABLE IF NOT EXISTS benchmark_item_history (
+    model         VARCHAR NOT NULL,
+    model_version VARCHAR NOT NULL,
+    benchmark     VARCHAR NOT NULL,
+    metric        VARCHAR NOT NULL,
+    item          VARCHAR NOT NULL,
+    grp           VARCHAR,
+    value         DOUBLE
+);

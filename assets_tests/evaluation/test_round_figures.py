@@ -82,3 +82,27 @@ def test_by_round_shows_each_model_as_it_stood_at_the_end_of_each_round():
         ("ppo_model", 1): ("p1", 30.0), ("ppo_model", 2): ("p1", 30.0),
     }
     assert set(table["n"].to_list()) == {30} and set(table["seed"].to_list()) == {0}
+
+
+def test_round_comparisons_pair_each_models_versions_item_by_item():
+    from safety_assets.evaluation.benchmark_summary import round_comparisons
+
+    rounds = pl.DataFrame({
+        "model": ["sft_model", "sft_model", "ppo_model", "ppo_model"],
+        "metric": ["violation_pct"] * 4, "round": [1, 2, 1, 2],
+        "model_version": ["s1", "s2", "p1", "p1"]})
+    # s1 violates on items 0-9 of 20, s2 on items 0-1 only: 8 discordant pairs, all one way.
+    items = pl.DataFrame({
+        "model": ["sft_model"] * 40 + ["ppo_model"] * 20,
+        "model_version": ["s1"] * 20 + ["s2"] * 20 + ["p1"] * 20,
+        "metric": ["violation_pct"] * 60,
+        "item": [f"i{i}" for i in range(20)] * 3,
+        "value": [1.0 if i < 10 else 0.0 for i in range(20)]
+                 + [1.0 if i < 2 else 0.0 for i in range(20)] + [0.0] * 20})
+    table = round_comparisons(items, rounds, ["violation_pct"])
+    assert table.height == 1        # ppo_model did not change: nothing to compare
+    row = table.row(0, named=True)
+    assert (row["model"], row["round_a"], row["round_b"]) == ("sft_model", 1, 2)
+    assert (row["model_a"], row["model_b"], row["n"]) == ("s1", "s2", 20)
+    assert row["value_a"] == 50.0 and row["value_b"] == 10.0
+    assert row["difference"] == -40.0 and row["high"] < 0 and row["significant"]

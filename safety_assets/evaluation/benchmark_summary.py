@@ -149,3 +149,32 @@ def by_round(history: pl.DataFrame, metrics: Iterable[str],
         "model": pl.String, "metric": pl.String, "round": pl.Int64,
         "model_version": pl.String, "value": pl.Float64, "low": pl.Float64,
         "high": pl.Float64, "n": pl.Int64, "seed": pl.Int64})
+
+
+def round_comparisons(items: pl.DataFrame, rounds: pl.DataFrame, metrics: Iterable[str],
+                      seed: int = 0) -> pl.DataFrame:
+    """Each model at the end of one round against itself at the end of the next, item by item:
+    the paired test of the two checkpoint versions on the items both were scored on.
+
+    ``items`` holds benchmark_item_history rows (model, model_version, metric, item, value);
+    ``rounds`` is :func:`by_round`'s table. A model whose version did not change between two
+    rounds has nothing to compare there. Returns model, round_a, round_b and the columns of
+    :func:`paired_comparison` (model_a and model_b are the two versions)."""
+    rows = []
+    for metric in metrics:
+        for (model,), part in rounds.filter(pl.col("metric") == metric).group_by(
+                "model", maintain_order=True):
+            ordered = part.sort("round")
+            for a, b in zip(ordered.iter_rows(named=True),
+                            list(ordered.iter_rows(named=True))[1:], strict=False):
+                if a["model_version"] == b["model_version"]:
+                    continue
+                scores = items.filter(pl.col("model") == model).with_columns(
+                    model=pl.col("model_version"))
+                row = paired_comparison(scores, metric, a["model_version"],
+                                        b["model_version"], seed)
+                if row is not None:
+                    rows.append({"model": model, "round_a": a["round"],
+                                 "round_b": b["round"], **row})
+    return pl.DataFrame(rows, schema={"model": pl.String, "round_a": pl.Int64,
+                                      "round_b": pl.Int64, **COMPARISON_SCHEMA})

@@ -27,6 +27,7 @@ from safety_assets.defs.resources import (
 from safety_assets.evaluation.benchmark_summary import (
     by_round,
     item_rows,
+    round_comparisons,
     stage_comparisons,
     summarize,
 )
@@ -600,8 +601,12 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
             store_.insert(con, table, frame)
         # Keyed by checkpoint version as well: a retrained model's new results sit beside
         # the old version's instead of replacing them.
-        con.execute("DELETE FROM benchmark_history WHERE model = ? AND model_version = ? AND "
-                    "benchmark = ?", [model_name, checkpoint, benchmark])
+        for table in ("benchmark_history", "benchmark_item_history"):
+            con.execute(f"DELETE FROM {table} WHERE model = ? AND model_version = ? AND "
+                        "benchmark = ?", [model_name, checkpoint, benchmark])
+        store_.insert(con, "benchmark_item_history", scores.select(
+            "model", pl.lit(checkpoint).alias("model_version"), "benchmark", "metric", "item",
+            "grp", "value"))
         store_.insert(con, "benchmark_history", results.select(
             "model", pl.lit(checkpoint).alias("model_version"), "benchmark", "metric", "grp",
             "value", "n", "low", "high", "method", "seed",
@@ -666,15 +671,19 @@ _HISTORY_WITH_ROUNDS = """
 """
 
 
-def _by_round(warehouse: WarehouseResource, models: list[str]) -> str:
+def _by_round(warehouse: WarehouseResource, models: list[str], seed: int) -> str:
     """Markdown: every headline figure of each model per annotation round (each round's newest
-    version), RM accuracy per round beside it; kept as tables benchmark_by_round and, from
-    reward_model_eval, reward_model_round_accuracy."""
+    version), each model's round-to-round paired test, and RM accuracy per round; kept as
+    tables benchmark_by_round, round_comparisons and (from reward_model_eval)
+    reward_model_round_accuracy."""
     store = warehouse.get()
     starts = dict(store.query("SELECT round, min(assigned_at) AS began FROM annotation_rounds "
                               "GROUP BY round").iter_rows())
     table = by_round(store.query(_HISTORY_WITH_ROUNDS), HEADLINE_METRICS, starts)
     store.replace_table("benchmark_by_round", table)
+    compared = round_comparisons(store.table("benchmark_item_history"), table,
+                                 HEADLINE_METRICS, seed)
+    store.replace_table("round_comparisons", compared)
     order = {name: i for i, name in enumerate(models)}
     table = table.filter(pl.col("model").is_in(models)).with_columns(
         cell=pl.struct("value", "low", "high", "n").map_elements(
@@ -692,6 +701,17 @@ def _by_round(warehouse: WarehouseResource, models: list[str]) -> str:
                 (pl.col("model") == model) & (pl.col("metric") == metric)).iter_rows(named=True)}
             lines.append(f"| {model} | {metric} | "
                          + " | ".join(cells.get(r, "-") for r in rounds) + " |")
+    compared = compared.filter(pl.col("model").is_in(models))
+    if compared.height:
+        lines += ["", "| model | metric | rounds | n | round a | round b | difference "
+                  "(points) | 95% interval | p | significant |",
+                  "|:--|:--|:--|--:|--:|--:|--:|--:|--:|:--|"]
+        for r in compared.sort("model", "metric").iter_rows(named=True):
+            lines.append(
+                f"| {r['model']} | {r['metric']} | {r['round_a']} → {r['round_b']} | "
+                f"{r['n']} | {r['value_a']:.1f} | {r['value_b']:.1f} | "
+                f"{r['difference']:+.1f} | [{r['low']:+.1f}, {r['high']:+.1f}] | "
+                f"{r['p_value']:.3g} | {'yes' if r['significant'] else 'no'} |")
     rm = store.query("SELECT * FROM reward_model_round_accuracy ORDER BY rm, round, "
                      "before_training DESC")
     if rm.height:
@@ -766,7 +786,7 @@ def safety_benchmark_table(context: dg.AssetExecutionContext, config: ReportConf
         "metric", "model_a", "model_b", "n", pl.col("value_a").round(1),
         pl.col("value_b").round(1), pl.col("difference").round(1), pl.col("low").round(1),
         pl.col("high").round(1), pl.col("p_value").round(4), "significant")
-    rounds = _by_round(warehouse, models)
+    rounds = _by_round(warehouse, models, config.seed)
     (out / "safety_benchmark_by_round.md").write_text(rounds, encoding="utf-8")
     judge = latest_metadata(context, "safety_judge_validation")
     rated = sorted(set(humans) & set(models))
