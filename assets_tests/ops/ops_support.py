@@ -28,7 +28,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -175,6 +175,27 @@ def ensure_pip(module: str, requirements: list[str]) -> None:
         pytest.fail(f"pip install {' '.join(requirements)} failed:\n{done.stderr[-3000:]}")
 
 
+class StartedService:
+    """A service a test runs: ``with service:`` starts it and always stops it, also when the
+    start fails half way (a process already spawned, a data folder already made)."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -259,7 +280,7 @@ _STOP_SENSOR = """mutation($id: String) { stopSensor(id: $id) { __typename
 
 
 @dataclass
-class DagsterServer:
+class DagsterServer(StartedService):
     """``dagster dev`` (webserver, daemon, code server) on a free loopback port, in its own
     process group, its state under ``home``."""
 
@@ -321,11 +342,6 @@ class DagsterServer:
         if self.process is not None:
             stop_group(self.process)
 
-    def __enter__(self) -> DagsterServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def wait_for_runs(client: Any, run_ids: list[str], timeout: float,
@@ -402,7 +418,7 @@ def ensure_postgres() -> Path:
 
 
 @dataclass
-class PostgresCluster:
+class PostgresCluster(StartedService):
     """A throw-away cluster on 127.0.0.1:<free port> in a temp folder, run as the
     ``postgres`` user when we are root (PostgreSQL refuses to run as root)."""
 
@@ -477,15 +493,6 @@ class PostgresCluster:
                            "-t", "60", "stop"])
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> PostgresCluster:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def instance_yaml_with(home: Path, **sections: Any) -> Path:

@@ -44,6 +44,7 @@ from typing import Any
 import pytest
 
 from assets_tests.ops.ops_support import (
+    StartedService,
     _own_group_with_default_signals,
     free_port,
     stop_group,
@@ -117,7 +118,7 @@ def ensure_label_studio() -> Path:
 
 
 @dataclass
-class LabelStudioServer:
+class LabelStudioServer(StartedService):
     """``label-studio start`` on a free loopback port, SQLite under ``data_dir``."""
 
     python: Path
@@ -234,15 +235,6 @@ class LabelStudioServer:
         if self.process is not None:
             stop_group(self.process, grace=30.0)
 
-    def __enter__(self) -> LabelStudioServer:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 # ------------------------------------------------------------------------------- tasks
