@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS model_versions (
     PRIMARY KEY (name, version)
 );
 ALTER TABLE model_registry ADD COLUMN IF NOT EXISTS version VARCHAR;
+-- The current results name the checkpoint version they measured, as the history does.
+ALTER TABLE benchmark_results ADD COLUMN IF NOT EXISTS model_version VARCHAR;
 
 -- benchmark_results for every checkpoint version measured (benchmark_results: the current).
 CREATE TABLE IF NOT EXISTS benchmark_history (

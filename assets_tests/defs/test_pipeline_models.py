@@ -430,4 +430,9 @@ def test_a_second_annotation_round_goes_out_comes_back_and_retrains_with_version
     # The benchmark results of round 1 are keyed by the version they measured.
     measured = store.query("SELECT DISTINCT model, model_version FROM benchmark_history")
     assert set(measured["model"]) == {"base_model", "distilled_model"}
+    current = store.query("SELECT DISTINCT r.model, r.model_version, g.version FROM "
+                          "benchmark_results r JOIN model_registry g ON g.name = r.model")
+    assert current.height == 2 and all(a == b for _, a, b in current.iter_rows())
+    assert store.query("SELECT count(*) AS n FROM benchmark_item_history")["n"][0] == \
+        store.query("SELECT count(*) AS n FROM benchmark_item_scores")["n"][0]
     assert measured.height == 2 and batch in store.table("annotation_rounds")["batch_id"]

@@ -582,7 +582,8 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
         outcomes, generations = _run_safety(config, chat, model_store, warehouse,
                                            safety_rules.violation_threshold)
     results = summarize(outcomes, config.seed).select(
-        pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), pl.all())
+        pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), pl.all(),
+        pl.lit(checkpoint).alias("model_version"))
     scores = outcomes.select(
         pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), "metric",
         "item", pl.col("groups").list.first().alias("grp"), "value")
