@@ -188,6 +188,16 @@ def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResour
         "round(100 * high, 1) AS high FROM reward_model_round_accuracy "
         "ORDER BY rm, round, before_training DESC, model_version")
     figures: dict[str, Any] = {"accuracy_by_round": markdown_table(shown, 100)}
+    bars: dict[str, dict[str, float]] = {}
+    for row in frame.filter(pl.col("accuracy").is_not_null()).iter_rows(named=True):
+        series = (f"{row['rm']} RM, before training" if row["before_training"]
+                  else f"{row['rm']} RM, held out")
+        bars.setdefault(f"round {row['round']}", {})[series] = row["accuracy"]
+    if bars:
+        plot = grouped_bars(bars, model_store.root / "reward_model_eval" / "by_round.png",
+                            "RM accuracy per annotation round", "accuracy", 0.5)
+        figures["accuracy_by_round_plot"] = dg.MetadataValue.md(
+            markdown_image(plot, "accuracy by round"))
     newest = frame.filter(pl.col("before_training")).sort("round")
     for row in newest.group_by("rm").agg(pl.all().last()).iter_rows(named=True):
         figures[f"{row['rm']}_rm_accuracy_newest_round_before_training"] = (
