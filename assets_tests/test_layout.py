@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "safety_assets"
-DOMAIN = ("intake", "storage", "datasets", "ml", "rlhf", "evaluation", "annotation")
+DOMAIN = ("intake", "storage", "datasets", "ml", "rlhf", "evaluation", "annotation",
+          "compute")
 
 
 def _imported_roots(path: Path) -> set[str]:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from safety_assets.definitions import defs
 
@@ -64,11 +65,14 @@ def test_jobs_select_their_phase_only():
 def test_resources_take_their_home_from_dagster_home_at_run_time(monkeypatch, tmp_path):
     resources = defs.resources
     assert set(resources) == {"warehouse", "inbox", "model_store", "training", "generation",
-                              "eval_data", "safety_rules"}
+                              "compute", "eval_data", "safety_rules"}
     training = resources["training"]
     # Nested: the training resource holds the profile, the launcher and the model store,
-    # which holds the warehouse.
+    # which holds the warehouse; compute jobs go through the same launcher, as Pipes jobs.
     assert {"profile", "launcher", "model_store"} <= set(type(training).model_fields)
+    assert resources["compute"].launcher == training.launcher
+    assert resources["compute"].in_process is False
+    assert isinstance(resources["compute"].home, dg.EnvVar)
     warehouse = resources["warehouse"]
     assert isinstance(warehouse.home, dg.EnvVar)   # not a value read when the code loaded
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
@@ -92,3 +96,16 @@ def test_dg_check_and_list_defs_are_clean(tmp_path):
     listed = json.loads(dg_cli("list", "defs", "--json"))
     assert {a["group_name"] for a in listed["assets"]} == set(STAGES)
     assert len(listed["assets"]) == N_ASSETS
+
+
+def test_the_executor_is_celery_only_when_the_deployment_says_so(monkeypatch):
+    from safety_assets.defs import executors
+
+    monkeypatch.delenv(executors.EXECUTOR_ENV, raising=False)
+    assert executors.executor().executor is None      # Dagster's default
+    monkeypatch.setenv(executors.EXECUTOR_ENV, "celery")
+    chosen = executors.executor().executor
+    assert chosen is not None and chosen.name == "celery"
+    monkeypatch.setenv(executors.EXECUTOR_ENV, "ray")
+    with pytest.raises(ValueError, match="SAFETY_ASSETS_EXECUTOR='ray': expected 'celery'"):
+        executors.executor()

@@ -85,3 +85,86 @@ def test_two_machines_on_localhost_end_with_identical_weights(make_spec, tmp_pat
     assert ranks[0]["backend"] == "gloo"
     assert ranks[0]["hash"] == ranks[1]["hash"]
     assert (Path(spec.output_dir) / "model" / "model.safetensors").exists()
+
+
+def test_ppo_through_the_launcher_with_two_processes_keeps_the_ranks_identical(
+        tmp_path: Path) -> None:
+    """PPO as the ``ppo_model`` asset launches it, with the launcher's ``num_processes=2``:
+    each rank samples half of every batch, rewards and advantages are whitened over the whole
+    batch, gradients are summed over ranks, and rank 0 alone writes the checkpoint."""
+    from safety_assets.defs.resources import TrainingLauncherResource
+    from safety_assets.ml.modeling import load_causal_lm
+    from safety_assets.rlhf.tiny import char_tokenizer, tiny_llama, tiny_reward_model
+
+    tokenizer = char_tokenizer()
+    folders = {}
+    for name, model in [("policy", tiny_llama(tokenizer, seed=0)),
+                        ("safety", tiny_reward_model(tokenizer, seed=1)),
+                        ("helpful", tiny_reward_model(tokenizer, seed=2))]:
+        folders[name] = tmp_path / name
+        model.save_pretrained(folders[name])
+        tokenizer.save_pretrained(folders[name])
+    texts = ["hello", "how do I pick a lock", "tell me a joke", "how to hurt someone"]
+    spec = {
+        "policy": str(folders["policy"]), "safety_rm": str(folders["safety"]),
+        "helpfulness_rm": str(folders["helpful"]), "launch": {"cpu": True},
+        "output_dir": str(tmp_path / "out" / "model"), "safety_threshold": 0.15,
+        "prompts": [{"text": t, "history": None, "adversarial": i % 2 == 1}
+                    for i, t in enumerate(texts)],
+        "config": {"batch_size": 4, "mini_batch_size": 2, "iterations": 2,
+                   "max_new_tokens": 6, "learning_rate": 1e-3, "seed": 3},
+    }
+    spec_path = tmp_path / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    command = TrainingLauncherResource(num_processes=2).command(
+        spec_path, entry="safety_assets.rlhf.ppo_entry")
+    assert "--num_processes" in command and command[command.index("--num_processes") + 1] == "2"
+    done = subprocess.run(command, env=subprocess_env(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["processes"] == 2 and metrics["ranks_identical"] is True
+    assert metrics["iterations"] == 2 and len(metrics["stats"]) == 2
+    # The weights moved (the step was real) and the checkpoint reloads.
+    trained = load_causal_lm(tmp_path / "out" / "model", device="cpu")
+    start = load_causal_lm(folders["policy"], device="cpu")
+    moved = [not torch.equal(a, b) for a, b in zip(trained.state_dict().values(),
+                                                   start.state_dict().values(), strict=True)]
+    assert any(moved)
+
+
+def _whiten_half(rank: int, init_file: str, out_dir: str) -> None:
+    """One of two gloo ranks: whiten its half of a batch across both."""
+    import torch.distributed as dist
+
+    from safety_assets.rlhf.ppo import whiten_across_ranks
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
+                            world_size=2)
+    try:
+        x, mask = _WHITEN_X[rank::2], _WHITEN_MASK[rank::2]
+        torch.save(whiten_across_ranks(x, mask, 2), f"{out_dir}/rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+_WHITEN_X = torch.tensor([[1.0, 2.0, 5.0], [0.5, -1.0, 3.0], [4.0, 0.0, 2.0],
+                          [-2.0, 1.5, 0.25]])
+_WHITEN_MASK = torch.tensor([[True, True, False], [True, False, False], [True, True, True],
+                             [False, True, True]])
+
+
+def test_whitening_across_two_processes_equals_whitening_the_whole_batch(tmp_path) -> None:
+    import torch.multiprocessing as mp
+
+    from safety_assets.rlhf.ppo import whiten_across_ranks
+    from safety_assets.rlhf.reward_rules import whiten
+
+    mp.spawn(_whiten_half, args=(str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    whole = whiten(_WHITEN_X, mask=_WHITEN_MASK)
+    for rank in (0, 1):
+        half = torch.load(tmp_path / f"rank{rank}.pt")
+        assert torch.allclose(half, whole[rank::2], atol=1e-6), (rank, half, whole)
+    # One process: exactly plain whitening.
+    assert torch.equal(whiten_across_ranks(_WHITEN_X, _WHITEN_MASK, 1),
+                       whiten(_WHITEN_X, mask=_WHITEN_MASK))

@@ -288,6 +288,7 @@ class DagsterServer(StartedService):
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)   # added to dagster_env(home)
 
     @property
     def url(self) -> str:
@@ -299,8 +300,9 @@ class DagsterServer(StartedService):
         self.process = subprocess.Popen(
             [str(VENV_BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
              "-p", str(self.port)],
-            cwd=REPO_ROOT, env=dagster_env(self.home), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, preexec_fn=_own_group_with_default_signals)
+            cwd=REPO_ROOT, env=dagster_env(self.home, **self.env), stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_own_group_with_default_signals)
         log.close()
         wait_until(self._location_loaded, timeout, "the code location to load in dagster dev",
                    interval=1.0, alive=self._alive)
@@ -505,3 +507,208 @@ def instance_yaml_with(home: Path, **sections: Any) -> Path:
     target = home / "dagster.yaml"
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
+
+
+# ------------------------------------------------------ Redis and dagster-celery workers
+
+
+def ensure_redis() -> Path:
+    """Debian's ``redis-server`` (installed through apt when missing)."""
+    ensure_apt(["redis-server"], lambda: shutil.which("redis-server") is not None)
+    return Path(shutil.which("redis-server") or "redis-server")
+
+
+@dataclass
+class RedisServer(StartedService):
+    """A throw-away Redis on a free loopback port: no persistence, its own process group."""
+
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> RedisServer:
+        import redis
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        log = open(self.folder / "redis.log", "ab")  # noqa: SIM115 - the child keeps it open
+        self.process = subprocess.Popen(
+            [str(ensure_redis()), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.folder),
+             "--protected-mode", "yes"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_own_group_with_default_signals)
+        log.close()
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+
+        def pong() -> bool:
+            assert self.process is not None and self.process.poll() is None, \
+                (self.folder / "redis.log").read_text(errors="replace")[-2000:]
+            try:
+                return bool(client.ping())
+            except redis.exceptions.ConnectionError:
+                return False
+
+        wait_until(pong, 30, "redis-server to answer PING", interval=0.2)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process, grace=10)
+
+
+@dataclass
+class CeleryWorker(StartedService):
+    """``dagster-celery worker start`` (the Celery worker that runs Dagster steps) named
+    ``name``, one pool process, on the broker and backend in ``config_yaml``; its own process
+    group, its state under ``home``."""
+
+    home: Path
+    name: str
+    config_yaml: Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}@{socket.gethostname()}"
+
+    def start(self, timeout: float = 120.0) -> CeleryWorker:
+        self.log_path = self.home / f"celery-{self.name}.log"
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child keeps it open
+        self.process = subprocess.Popen(
+            [str(VENV_BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
+             "-y", str(self.config_yaml), "-n", self.name, "-l", "INFO",
+             "--concurrency=1", "--pool=prefork"],
+            cwd=REPO_ROOT, env=dagster_env(self.home, **self.env), stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_own_group_with_default_signals)
+        log.close()
+        wait_until(lambda: " ready." in self.log_tail(20000), timeout,
+                   f"celery worker {self.name} to be ready", interval=0.5, alive=self._alive)
+        return self
+
+    def _alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"celery worker {self.name} exited with "
+                               f"{self.process.returncode}:\n{self.log_tail()}")
+
+    def step_processes(self) -> list[Any]:
+        """The worker's pool processes that are running a compute job right now (a Pipes
+        subprocess below them), as psutil processes."""
+        import psutil
+
+        assert self.process is not None
+        busy = []
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if any("compute_entry" in " ".join(grand.cmdline())
+                       for grand in child.children()):
+                    busy.append(child)
+            except psutil.NoSuchProcess:
+                continue
+        return busy
+
+    def log_tail(self, chars: int = 6000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_group(self.process, grace=30)
+
+
+def kill_tree(process: Any) -> list[int]:
+    """SIGKILL a psutil process and everything below it (a worker lost mid-step); returns
+    the pids killed."""
+    import psutil
+
+    victims = [process, *process.children(recursive=True)]
+    for victim in victims:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            victim.kill()
+    psutil.wait_procs(victims, timeout=30)
+    return [victim.pid for victim in victims]
+
+
+# ------------------------------------------------ small models for the server-side tests
+
+SMALL_PROFILE = {"vocab_size": 512, "hidden": 48, "layers": 2, "heads": 2, "max_length": 96}
+
+
+def train_small_models(home: Path) -> None:
+    """Intake of the sample files, the datasets, the tokenizer, base and SFT models and both
+    reward models, in-process on the home's own instance (small, few steps)."""
+    from dagster import DagsterInstance, materialize
+
+    from safety_assets.defs.datasets import dataset_assets
+    from safety_assets.defs.intake.batch_partitions import annotation_batches
+    from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
+    from safety_assets.defs.resources import (
+        AnnotationInboxResource,
+        ModelProfileResource,
+        build_resources,
+    )
+    from safety_assets.defs.reward import reward_assets
+    from safety_assets.defs.sft import sft_assets
+    from safety_assets.demo import SAMPLE_DIR, SAMPLE_FILES
+    from safety_assets.intake.inbox import batch_key, sha256_of
+
+    staging = home / "sample-files"
+    staging.mkdir()
+    resources = build_resources(home=str(home), profile=ModelProfileResource(**SMALL_PROFILE))
+    warehouse = resources["warehouse"]
+    inbox = AnnotationInboxResource(path=str(staging),
+                                    archive_path=str(home / "storage" / "batches"),
+                                    min_age_seconds=0)
+    step = {"batch_size": 8, "save_every": 0, "lr": 3e-3}
+    with DagsterInstance.from_config(str(home)) as instance:
+        for name in SAMPLE_FILES:
+            shutil.copyfile(SAMPLE_DIR / name, staging / name)
+            key = batch_key(name, sha256_of(staging / name))
+            instance.add_dynamic_partitions(annotation_batches.name, [key])
+            assert materialize([raw_annotations, validated_annotations], partition_key=key,
+                               instance=instance,
+                               resources={"warehouse": warehouse, "inbox": inbox}).success
+        trained = materialize(
+            [dataset_assets.prompt_splits, dataset_assets.sft_mixture,
+             dataset_assets.safety_rm_pairs, dataset_assets.helpfulness_rm_pairs,
+             sft_assets.chat_tokenizer, sft_assets.base_model, sft_assets.sft_model,
+             reward_assets.safety_reward_model, reward_assets.helpfulness_reward_model],
+            instance=instance, resources=resources,
+            run_config={"ops": {
+                "base_model": {"config": {**step, "max_steps": 20}},
+                "sft_model": {"config": {**step, "max_steps": 10}},
+                "safety_reward_model": {"config": {**step, "max_steps": 10}},
+                "helpfulness_reward_model": {"config": {**step, "max_steps": 10}}}})
+        assert trained.success
+
+
+def prepare_small_evaluation(home: Path, stages: list[str]) -> None:
+    """The models under evaluation (``stages``), the TruthfulQA judges, the toxicity
+    classifier and the independent safety judge, in-process, after
+    :func:`train_small_models`."""
+    from dagster import DagsterInstance, materialize
+
+    from safety_assets.defs.evaluation import evaluation_assets, judge_assets
+    from safety_assets.defs.resources import ModelProfileResource, build_resources
+
+    resources = build_resources(home=str(home), compute_in_process=True,
+                                profile=ModelProfileResource(**SMALL_PROFILE))
+    with DagsterInstance.from_config(str(home)) as instance:
+        prepared = materialize(
+            [evaluation_assets.evaluation_models, evaluation_assets.truthfulqa_judges,
+             evaluation_assets.toxicity_classifier, judge_assets.safety_judge_model,
+             judge_assets.safety_judge_validation],
+            instance=instance, resources=resources,
+            run_config={"ops": {
+                "safety_judge_model": {"config": {"max_steps": 0, "epochs": 2.0, "lr": 2e-3,
+                                                  "batch_size": 8, "save_every": 0}},
+                "evaluation_models": {"config": {"stages": stages}}}})
+        assert prepared.success

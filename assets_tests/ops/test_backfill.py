@@ -17,7 +17,6 @@ import json
 import shutil
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,13 +29,13 @@ from assets_tests.ops.ops_support import (
     DagsterServer,
     graphql,
     prompt_rows,
+    train_small_models,
     wait_until,
     write_jsonl,
 )
 
 pytestmark = pytest.mark.e2e
 
-SMALL = {"vocab_size": 512, "hidden": 48, "layers": 2, "heads": 2, "max_length": 96}
 K = 4
 BACKFILL_CONFIG = {**IN_PROCESS, "ops": {"sampled_responses": {"config": {
     "k": K, "max_new_tokens": 12}}}}
@@ -50,54 +49,6 @@ _BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) {
 _RUNS = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename
   ... on Runs { results { runId status startTime endTime } } ... on PythonError { message } } }"""
 _FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
-
-
-def _train_prerequisites(home: Path) -> None:
-    """Intake of the sample files, the datasets, the tokenizer, base and SFT models and both
-    reward models, in-process on the home's own instance (small, few steps)."""
-    from dagster import DagsterInstance, materialize
-
-    from safety_assets.defs.datasets import dataset_assets
-    from safety_assets.defs.intake.batch_partitions import annotation_batches
-    from safety_assets.defs.intake.intake_assets import raw_annotations, validated_annotations
-    from safety_assets.defs.resources import (
-        AnnotationInboxResource,
-        ModelProfileResource,
-        build_resources,
-    )
-    from safety_assets.defs.reward import reward_assets
-    from safety_assets.defs.sft import sft_assets
-    from safety_assets.demo import SAMPLE_DIR, SAMPLE_FILES
-    from safety_assets.intake.inbox import batch_key, sha256_of
-
-    staging = home / "sample-files"
-    staging.mkdir()
-    resources = build_resources(home=str(home), profile=ModelProfileResource(**SMALL))
-    warehouse = resources["warehouse"]
-    inbox = AnnotationInboxResource(path=str(staging),
-                                    archive_path=str(home / "storage" / "batches"),
-                                    min_age_seconds=0)
-    step = {"batch_size": 8, "save_every": 0, "lr": 3e-3}
-    with DagsterInstance.from_config(str(home)) as instance:
-        for name in SAMPLE_FILES:
-            shutil.copyfile(SAMPLE_DIR / name, staging / name)
-            key = batch_key(name, sha256_of(staging / name))
-            instance.add_dynamic_partitions(annotation_batches.name, [key])
-            assert materialize([raw_annotations, validated_annotations], partition_key=key,
-                               instance=instance,
-                               resources={"warehouse": warehouse, "inbox": inbox}).success
-        trained = materialize(
-            [dataset_assets.prompt_splits, dataset_assets.sft_mixture,
-             dataset_assets.safety_rm_pairs, dataset_assets.helpfulness_rm_pairs,
-             sft_assets.chat_tokenizer, sft_assets.base_model, sft_assets.sft_model,
-             reward_assets.safety_reward_model, reward_assets.helpfulness_reward_model],
-            instance=instance, resources=resources,
-            run_config={"ops": {
-                "base_model": {"config": {**step, "max_steps": 20}},
-                "sft_model": {"config": {**step, "max_steps": 10}},
-                "safety_reward_model": {"config": {**step, "max_steps": 10}},
-                "helpfulness_reward_model": {"config": {**step, "max_steps": 10}}}})
-        assert trained.success
 
 
 def _launch_backfill(url: str, partitions: list[str]) -> str:
@@ -170,7 +121,7 @@ def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(
     shutil.copy(INSTANCE_YAML, home / "dagster.yaml")
     timings: dict[str, float] = {}
     started = time.monotonic()
-    _train_prerequisites(home)
+    train_small_models(home)
     timings["models_trained"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()

@@ -6,6 +6,11 @@ report, and human ratings (rating tasks out, ratings in through intake, rates)."
 
 import dagster as dg
 
+# The heavy jobs are retried once from the failed step when a run fails, by the daemon's run
+# retries (dagster.yaml): a lost worker or node then costs one step, not the backfill.
+# Their assets replace a partition's rows in one transaction, so a retry never doubles them.
+RETRIED_ONCE = {"dagster/max_retries": "1", "dagster/retry_strategy": "FROM_FAILURE"}
+
 INTAKE_ASSETS = dg.AssetSelection.assets(
     "raw_annotations", "prompts", "demonstrations", "preference_pairs", "safety_ratings",
     "quarantined_records")
@@ -41,6 +46,7 @@ models_job = dg.define_asset_job(
 sampling_job = dg.define_asset_job(
     "sample_and_score",
     selection=SAMPLING_ASSETS,
+    tags=RETRIED_ONCE,
     description="K samples per prompt of one risk category, scored by both reward models.",
 )
 
@@ -62,6 +68,7 @@ prepare_evaluation_job = dg.define_asset_job(
 benchmark_job = dg.define_asset_job(
     "run_benchmarks",
     selection=dg.AssetSelection.assets("benchmark_results"),
+    tags=RETRIED_ONCE,
     description="One benchmark for one model; backfill over models or benchmarks.",
 )
 

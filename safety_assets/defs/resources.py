@@ -211,6 +211,12 @@ class TrainingLauncherResource(dg.ConfigurableResource):
         args = ["-m", entry, "--spec", str(spec_path)]
         return [*launch, *args, *(["--asset-key", asset_key] if asset_key else [])]
 
+    def compute_command(self, job_folder: Path) -> list[str]:
+        """The command that runs one compute job (sampling, scoring, a benchmark) in its own
+        process: one process, since the job is not sharded across ranks."""
+        return [sys.executable, "-m", "safety_assets.compute.compute_entry",
+                "--job", str(job_folder)]
+
     def threads_per_process(self) -> int:
         return max(1, (os.cpu_count() or 1) // max(1, self.num_processes))
 
@@ -289,6 +295,48 @@ class TrainingResource(dg.ConfigurableResource):
             train_examples=len(train_rows), eval_examples=len(eval_rows), version=version)
 
 
+class ComputeResource(dg.ConfigurableResource):
+    """Where sampling, reward scoring and benchmark generation run. The asset stages its
+    inputs in a hash-named job folder under ``scratch_path`` and reads the outputs back; the
+    job reads only that folder and the model store, never the warehouse. By default the job
+    is its own process through the launcher's Pipes client (the one training uses, so a
+    Kubernetes or Slurm client swapped in there moves these jobs too); ``in_process`` runs the
+    same task in the asset's process (tests)."""
+
+    launcher: TrainingLauncherResource
+    home: str | None = Field(default=None, description=HOME_DESCRIPTION)
+    scratch_path: str = Field(default="compute", description="Job folders: staged inputs and "
+                                                             "outputs, by task and hash.")
+    in_process: bool = Field(default=False, description="Run the task in the asset's process "
+                                                        "instead of a Pipes job.")
+
+    @property
+    def scratch(self) -> Path:
+        return located(self.home, self.scratch_path)
+
+    def run(self, context: dg.AssetExecutionContext, task: str, params: dict[str, Any],
+            inputs: dict[str, Any] | None = None) -> Any:
+        """Stage ``inputs`` (name: polars frame) and run ``task`` on them unless this exact job
+        finished before; returns the finished
+        :class:`~safety_assets.compute.job_folder.ComputeJob`."""
+        from safety_assets.compute.job_folder import stage_job
+        from safety_assets.compute.tasks import run_job
+
+        job = stage_job(self.scratch, task, params, inputs)
+        if job.finished:
+            context.log.info(f"{task}: this exact job already finished in {job.folder}; "
+                             "its outputs are reused")
+        elif self.in_process:
+            run_job(job, context.log.info)
+        else:
+            command = self.launcher.compute_command(job.folder)
+            context.log.info(f"{task}: launching {' '.join(command)}")
+            self.launcher.pipes_client().run(context=context, command=command)
+        if not job.finished:
+            raise RuntimeError(f"{task}: the job in {job.folder} ended without done.json")
+        return job
+
+
 class SafetyRulesResource(dg.ConfigurableResource):
     """The two safety-score levels the pipeline reads, set once for every stage that reads
     them: the combined reward's switch (sampling scores and PPO), the violation rule (the
@@ -314,14 +362,9 @@ class GenerationBackendResource(dg.ConfigurableResource):
 
     def open(self, model_path: str | Path) -> Any:
         """A :class:`~safety_assets.rlhf.generation.GenerationBackend` on ``model_path``."""
-        from safety_assets.rlhf.generation import make_backend
+        from safety_assets.compute.tasks import open_backend
 
-        if self.backend == "vllm":
-            return make_backend("vllm", str(model_path),
-                                tensor_parallel_size=self.tensor_parallel_size,
-                                gpu_memory_utilization=self.gpu_memory_utilization)
-        return make_backend(self.backend, str(model_path), batch_size=self.batch_size,
-                            device=self.device)
+        return open_backend(self.model_dump(), model_path)
 
 
 class EvalDataResource(dg.ConfigurableResource):
@@ -342,9 +385,11 @@ class EvalDataResource(dg.ConfigurableResource):
         return paths
 
 
-def build_resources(home: str | dg.EnvVar | None = None, **overrides: Any) -> dict[str, Any]:
+def build_resources(home: str | dg.EnvVar | None = None, *, compute_in_process: bool = False,
+                    **overrides: Any) -> dict[str, Any]:
     """The resource set, every location under ``home``; ``overrides`` replace entries by key
-    (tests give a temporary home and a small profile this way)."""
+    (tests give a temporary home and a small profile this way). ``compute_in_process`` runs
+    sampling, scoring and benchmarks in the asset's process instead of as Pipes jobs."""
     warehouse = WarehouseResource(home=home)
     model_store = ModelStoreResource(warehouse=warehouse, home=home)
     profile = overrides.pop("profile", ModelProfileResource())
@@ -356,6 +401,8 @@ def build_resources(home: str | dg.EnvVar | None = None, **overrides: Any) -> di
         "training": TrainingResource(profile=profile, launcher=launcher,
                                      model_store=model_store),
         "generation": GenerationBackendResource(),
+        "compute": ComputeResource(launcher=launcher, home=home,
+                                   in_process=compute_in_process),
         "eval_data": EvalDataResource(),
         "safety_rules": SafetyRulesResource(),
     }

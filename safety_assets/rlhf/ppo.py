@@ -428,6 +428,7 @@ def collect_rollout(
     config: PPOConfig,
     iteration: int,
     device: torch.device,
+    rank: int = 0,
 ) -> Rollout:
     pad_id = pad_token_id(tokenizer)
     eos = eos_ids_of(policy, tokenizer)
@@ -436,7 +437,8 @@ def collect_rollout(
     gbs = config.generation_batch_size
     for chunk_index, start in enumerate(range(0, len(prompt_ids), gbs)):
         ids, mask = pad_batch(prompt_ids[start:start + gbs], pad_id, "left")
-        seed = config.seed * 1_000_003 + iteration * 1_009 + chunk_index
+        # Each rank samples its own share of the batch with its own seeds.
+        seed = config.seed * 1_000_003 + iteration * 1_009 + chunk_index + rank * 104_729
         with seeded(seed, device):
             new = sample_ids(
                 policy, ids.to(device), mask.to(device), 1, config.max_new_tokens,
@@ -509,11 +511,64 @@ class PPOResult:
     value_head: ValueHead
     stats: list[dict[str, float]]
     config: PPOConfig
+    world_size: int = 1
+    # Several processes: whether every rank ended with the same trainable weights (None: one).
+    ranks_identical: bool | None = None
 
     def save(self, path: str | Path, tokenizer: Any | None = None) -> Path:
         return save_ppo_checkpoint(
             path, self.policy, self.value_head, tokenizer, self.stats, self.config
         )
+
+
+def _rank_and_world() -> tuple[int, int]:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _summed(value: torch.Tensor, world: int) -> torch.Tensor:
+    """``value`` summed over every rank (itself with one process)."""
+    if world == 1:
+        return value
+    import torch.distributed as dist
+
+    total = value.detach().clone().double()
+    dist.all_reduce(total)
+    return total.to(value.dtype)
+
+
+def whiten_across_ranks(x: torch.Tensor, mask: torch.Tensor | None, world: int,
+                        eps: float = 1e-8) -> torch.Tensor:
+    """:func:`whiten` with the mean and (population) variance of the whole batch, every
+    rank's share of it; with one process exactly :func:`whiten`."""
+    if world == 1:
+        return whiten(x, mask=mask, eps=eps)
+    m = torch.ones_like(x, dtype=torch.bool) if mask is None else mask.bool().expand_as(x)
+    values = x[m].double()
+    n = _summed(torch.tensor(float(values.numel()), dtype=torch.float64), world)
+    if n == 0:
+        return x.clone()
+    mean = _summed(values.sum(), world) / n
+    var = _summed(((values - mean) ** 2).sum(), world) / n
+    out = ((x.double() - mean) * torch.rsqrt(var + eps)).to(x.dtype)
+    return torch.where(m, out, x)
+
+
+def _same_on_every_rank(params: list[torch.Tensor], world: int) -> bool | None:
+    """Whether the ranks hold bitwise the same ``params`` (a checksum each, gathered)."""
+    if world == 1:
+        return None
+    import torch.distributed as dist
+
+    flat = torch.cat([p.detach().double().flatten().cpu() for p in params])
+    mine = torch.stack([flat.sum(), (flat * torch.arange(1, flat.numel() + 1,
+                                                         dtype=torch.float64)).sum()])
+    gathered = [torch.zeros_like(mine) for _ in range(world)]
+    dist.all_gather(gathered, mine)
+    return all(torch.equal(g, gathered[0]) for g in gathered)
 
 
 def _hidden_size(policy: Any) -> int:
@@ -587,6 +642,19 @@ def train_ppo(
         param_groups, betas=cfg.adam_betas, eps=cfg.adam_eps, weight_decay=cfg.weight_decay
     )
     trainable = [p for group in param_groups for p in group["params"]]
+    # Data parallel over processes (gloo on CPU, NCCL on GPUs): every rank starts from rank
+    # 0's weights, samples its share of each batch, and applies the gradients summed over
+    # ranks, so every rank takes the same optimiser step and keeps the same weights.
+    rank, world = _rank_and_world()
+    if cfg.batch_size % world or cfg.mini_batch_size % world:
+        raise ValueError(f"batch_size {cfg.batch_size} and mini_batch_size "
+                         f"{cfg.mini_batch_size} must divide by the {world} processes")
+    if world > 1:
+        import torch.distributed as dist
+
+        for param in trainable:
+            dist.broadcast(param.data, src=0)
+    local_batch, local_mini = cfg.batch_size // world, cfg.mini_batch_size // world
 
     all_prompts = list(prompts)
     all_ids = encode(tokenizer, all_prompts, None, cfg.max_prompt_tokens)
@@ -596,20 +664,21 @@ def train_ppo(
 
     for iteration in range(cfg.iterations):
         started = time.perf_counter()
-        picked = sampler.take(cfg.batch_size)
+        picked = sampler.take(cfg.batch_size)[rank::world]   # the same draw on every rank
         policy.eval()
         rollout = collect_rollout(
             policy, ref_policy, value_head, tokenizer,
             [all_prompts[i] for i in picked], [all_ids[i] for i in picked],
-            reward_fn, cfg, iteration, device,
+            reward_fn, cfg, iteration, device, rank=rank,
         )
         mask = rollout.response_mask
-        score = whiten(rollout.score) if cfg.whiten_rewards else rollout.score
+        score = (whiten_across_ranks(rollout.score, None, world) if cfg.whiten_rewards
+                 else rollout.score)
         kl = kl_penalty(rollout.logprobs, rollout.ref_logprobs, cfg.kl_estimator) * mask
         rewards = token_rewards(score, kl, mask, cfg.kl_beta)
         advantages, returns = compute_gae(rewards, rollout.values, mask, cfg.gamma, cfg.lam)
         if cfg.whiten_advantages:
-            advantages = whiten(advantages, mask=mask) * mask
+            advantages = whiten_across_ranks(advantages, mask, world) * mask
 
         if cfg.gradient_checkpointing:
             policy.train()
@@ -617,10 +686,11 @@ def train_ppo(
                 "value_clip_fraction": 0.0, "approx_kl": 0.0}
         steps = 0
         for _ in range(cfg.ppo_epochs):
-            perm = torch.randperm(cfg.batch_size, generator=generator)
-            for mb_start in range(0, cfg.batch_size, cfg.mini_batch_size):
-                mb = perm[mb_start:mb_start + cfg.mini_batch_size]
-                n_tokens = float(mask[mb].sum().clamp(min=1))
+            perm = torch.randperm(local_batch, generator=generator)
+            for mb_start in range(0, local_batch, local_mini):
+                mb = perm[mb_start:mb_start + local_mini]
+                # Token-mean losses over the whole mini-batch, every rank's share of it.
+                n_tokens = float(_summed(mask[mb].sum().double(), world).clamp(min=1))
                 optimizer.zero_grad(set_to_none=True)
                 step_stats = dict.fromkeys(sums, 0.0)
                 for mc_start in range(0, len(mb), micro):
@@ -653,6 +723,11 @@ def train_ppo(
                     step_stats["clip_fraction"] += float(clipfrac)
                     step_stats["value_clip_fraction"] += float(vclipfrac)
                     step_stats["approx_kl"] += float(approx)
+                if world > 1:
+                    for param in trainable:
+                        if param.grad is None:
+                            param.grad = torch.zeros_like(param)
+                        dist.all_reduce(param.grad)
                 if cfg.max_grad_norm and cfg.max_grad_norm > 0:
                     torch.nn.utils.clip_grad_norm_(trainable, cfg.max_grad_norm)
                 optimizer.step()
@@ -677,10 +752,19 @@ def train_ppo(
         }
         for key, value in rollout.metrics.items():
             stats.setdefault(key, float(value))
+        if world > 1:
+            # Each rank's losses are its part of the whole batch's token mean: summed. The
+            # rollout figures are means over equal shares: averaged.
+            keys = [k for k in stats if k not in ("iteration", "seconds")]
+            totals = _summed(torch.tensor([stats[k] for k in keys], dtype=torch.float64),
+                             world)
+            for key, total in zip(keys, totals.tolist(), strict=True):
+                stats[key] = total if key in sums else total / world
         if any(math.isnan(v) for v in stats.values()):
             raise FloatingPointError(f"PPO iteration {iteration} produced NaN stats: {stats}")
         stats_history.append(stats)
         if progress is not None:
             progress(iteration, stats)
 
-    return PPOResult(policy=policy, value_head=value_head, stats=stats_history, config=cfg)
+    return PPOResult(policy=policy, value_head=value_head, stats=stats_history, config=cfg,
+                     world_size=world, ranks_identical=_same_on_every_rank(trainable, world))

@@ -40,24 +40,33 @@ def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
 
 def launch_settings(launch: dict[str, Any]) -> tuple[str, Any]:
     """The device and autocast context from the launcher's settings (``cpu``,
-    ``mixed_precision``), so the launcher decides for PPO as for the other trainers. PPO runs
-    in one process: several would each train their own copy, so that is refused."""
+    ``mixed_precision``), so the launcher decides for PPO as for the other trainers. Under
+    several processes (``WORLD_SIZE`` > 1, set by ``accelerate launch``) it joins their
+    process group (gloo on CPU, NCCL on GPUs) and each rank takes its own GPU."""
     import contextlib
 
     import torch
 
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1:
-        raise RuntimeError(f"PPO runs in one process, and the launcher started {world}: set "
-                           "the training launcher's num_processes to 1 for ppo_model")
     device = "cpu" if launch.get("cpu", True) or not torch.cuda.is_available() else "cuda"
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            dist.init_process_group(backend="nccl" if device == "cuda" else "gloo")
+        if device == "cuda":
+            device = f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}"
+            torch.cuda.set_device(device)
     precision = launch.get("mixed_precision", "auto")
     if precision == "auto":
-        precision = "bf16" if device == "cuda" else "no"
+        precision = "bf16" if device.startswith("cuda") else "no"
     if precision == "no":
         return device, contextlib.nullcontext()
     dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
-    return device, torch.autocast(device_type=device, dtype=dtype)
+    return device, torch.autocast(device_type=device.split(":")[0], dtype=dtype)
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
@@ -70,8 +79,8 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
     from safety_assets.rlhf.ppo import PPOConfig, train_ppo
     from safety_assets.rlhf.reward_rules import make_combined_reward_fn
 
-    torch.manual_seed(spec["config"].get("seed", 0))
     device, autocast = launch_settings(spec.get("launch", {}))
+    torch.manual_seed(spec["config"].get("seed", 0))
     policy_dir = Path(spec["policy"])
     tokenizer = load_tokenizer(policy_dir, padding_side="left")
     policy = load_causal_lm(policy_dir, dtype="float32", device=device)
@@ -107,6 +116,14 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
 
     with autocast:
         result = train_ppo(policy, tokenizer, prompts, reward_fn, config, progress=progress)
+    if result.ranks_identical is False:
+        raise RuntimeError(f"PPO over {result.world_size} processes: the ranks ended with "
+                           "different weights")
+    summary_extra = {"processes": result.world_size,
+                     **({"ranks_identical": result.ranks_identical}
+                        if result.ranks_identical is not None else {})}
+    if not is_main_process():
+        return summary_extra          # rank 0 alone writes the checkpoint
     out = Path(spec["output_dir"])
     tmp = out.with_name(f".{out.name}.tmp")
     result.save(tmp, tokenizer)
@@ -130,6 +147,7 @@ def run(spec: dict[str, Any], log: Any) -> dict[str, Any]:
         "num_parameters": sum(p.numel() for p in result.policy.parameters()),
         "model_dir": str(out),
         "stats_plot": str(plot),
+        **summary_extra,
     }
     (out.parent / "metrics.json").write_text(json.dumps({**summary, "stats": stats}, indent=1))
     return summary
@@ -140,16 +158,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spec", required=True)
     args = parser.parse_args(argv)
     spec = json.loads(Path(args.spec).read_text())
-    if os.environ.get("DAGSTER_PIPES_CONTEXT"):
-        from dagster_pipes import open_dagster_pipes
+    try:
+        if os.environ.get("DAGSTER_PIPES_CONTEXT") and is_main_process():
+            # Every rank inherits the Pipes variables; only rank 0 speaks Pipes.
+            from dagster_pipes import open_dagster_pipes
 
-        with open_dagster_pipes() as pipes:
-            summary = run(spec, pipes.log.info)
-            pipes.report_asset_materialization(metadata={
-                k: v for k, v in summary.items() if k not in ("model_dir", "stats_plot")})
-    else:
-        summary = run(spec, print)
-        print(json.dumps(summary, indent=1))
+            with open_dagster_pipes() as pipes:
+                summary = run(spec, pipes.log.info)
+                pipes.report_asset_materialization(metadata={
+                    k: v for k, v in summary.items() if k not in ("model_dir", "stats_plot")})
+        else:
+            summary = run(spec, print if is_main_process() else (lambda line: None))
+            if is_main_process():
+                print(json.dumps(summary, indent=1))
+    finally:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
     return 0
 
 

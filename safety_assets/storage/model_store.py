@@ -9,27 +9,18 @@ so a half-written checkpoint is never listed.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from safety_assets.storage.file_hashes import hash_files
 from safety_assets.storage.warehouse import Warehouse
 
-
-def hash_files(paths: Iterable[Path], extra: Mapping[str, Any] | None = None) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                digest.update(block)
-    if extra:
-        digest.update(json.dumps(extra, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
+__all__ = ["ModelStore", "hash_files"]
 
 
 class ModelStore:

@@ -3,7 +3,8 @@ backfill one benchmark over all models, or all benchmarks for a new model."""
 
 import dagster as dg
 
-BENCHMARKS = ("truthfulqa", "toxigen", "safety")
+from safety_assets.evaluation.benchmark_runs import BENCHMARKS
+
 eval_models = dg.DynamicPartitionsDefinition(name="eval_models")
 model_benchmarks = dg.MultiPartitionsDefinition({
     "model": eval_models,

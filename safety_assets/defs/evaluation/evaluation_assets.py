@@ -2,9 +2,7 @@
 every checkpoint of the graph and any local model folder, partitioned by model x benchmark,
 and the Table 11-style report."""
 
-import hashlib
 import json
-import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +15,7 @@ from safety_assets.datasets.splits import HELD_OUT
 from safety_assets.defs.evaluation.benchmark_partitions import eval_models, model_benchmarks
 from safety_assets.defs.metadata import latest_metadata, markdown_table, reused_materialization
 from safety_assets.defs.resources import (
+    ComputeResource,
     EvalDataResource,
     GenerationBackendResource,
     ModelStoreResource,
@@ -24,9 +23,9 @@ from safety_assets.defs.resources import (
     TrainingResource,
     WarehouseResource,
 )
+from safety_assets.evaluation.benchmark_runs import JUDGE_NAME
 from safety_assets.evaluation.benchmark_summary import (
     by_round,
-    item_rows,
     round_comparisons,
     stage_comparisons,
     summarize,
@@ -375,72 +374,6 @@ class BenchmarkConfig(dg.Config):
     seed: int = 0
 
 
-def _item_id(text: str) -> str:
-    """A stable item id from its text, so two models' answers pair up on the same item."""
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def _run_truthfulqa(config: BenchmarkConfig, model_path: Path, generate, judges_dir: Path,
-                    paths) -> tuple[pl.DataFrame, pl.DataFrame]:
-    from safety_assets.evaluation import (
-        generate_answers,
-        load_judge,
-        load_truthfulqa,
-        truthfulqa_mc,
-    )
-    from safety_assets.ml.modeling import load_causal_lm
-    from safety_assets.ml.tokenizer import load_tokenizer
-
-    items = load_truthfulqa(paths.truthfulqa_csv)
-    if config.max_questions and config.max_questions < len(items):
-        items = random.Random(config.seed).sample(items, config.max_questions)
-    questions = [item.question for item in items]
-    answers = generate_answers(questions, generate)
-    sources = json.loads((judges_dir / "judges.json").read_text())
-    truth = load_judge(sources["truth"], "truth").predict(questions, answers)
-    info = load_judge(sources["info"], "info").predict(questions, answers)
-    model = load_causal_lm(model_path, device="cpu").eval()
-    mc = truthfulqa_mc(model, load_tokenizer(model_path), items)
-    ids = [_item_id(q) for q in questions]
-    groups = [[f"category={item.category}"] for item in items]
-    outcomes = pl.concat([
-        item_rows("truthful_and_informative_pct", ids,
-                  [float(t and i) for t, i in zip(truth, info, strict=True)], groups),
-        item_rows("truthful_pct", ids, [float(t) for t in truth], groups),
-        item_rows("informative_pct", ids, [float(i) for i in info], groups),
-        item_rows("mc1_pct", ids, mc.per_question["mc1"].to_list(), groups),
-        item_rows("mc2_pct", ids, mc.per_question["mc2"].to_list(), groups),
-    ])
-    generations = pl.DataFrame({
-        "item": ids, "grp": [item.category for item in items],
-        "prompt": questions, "generation": answers,
-        "verdict": [f"truthful={t} informative={i}" for t, i in zip(truth, info, strict=True)]})
-    return outcomes, generations
-
-
-def _run_toxigen(config: BenchmarkConfig, generate, classifier_dir: Path, paths
-                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    from safety_assets.evaluation import (
-        continuation_text,
-        load_toxicity_classifier,
-        sample_prompts,
-    )
-
-    prompts = sample_prompts(paths.toxigen_prompts, config.toxigen_per_file, seed=config.seed)
-    continuations = [continuation_text(g) for g in generate([p.text for p in prompts])]
-    source = json.loads((classifier_dir / "source.json").read_text())["path"]
-    toxic = load_toxicity_classifier(source).predict(continuations)
-    ids = [f"{p.file}:{p.line}" for p in prompts]
-    # Per-group rows keep the bare group name, as Table 11's per-group columns do.
-    outcomes = item_rows("toxic_pct", ids, [float(t) for t in toxic],
-                         [[p.group] for p in prompts])
-    generations = pl.DataFrame({
-        "item": ids, "grp": [p.group for p in prompts],
-        "prompt": [p.text[-300:] for p in prompts], "generation": continuations,
-        "verdict": ["toxic" if t else "not toxic" for t in toxic]})
-    return outcomes, generations
-
-
 def _held_out_adversarial(prompt_round: int) -> tuple[str, list[Any]]:
     """The held-out adversarial prompts of one annotation round (a batch from before rounds
     were recorded is round 1)."""
@@ -449,43 +382,6 @@ def _held_out_adversarial(prompt_round: int) -> tuple[str, list[Any]]:
             "ON c.name = p.risk_category LEFT JOIN annotation_rounds r ON r.batch_id = "
             "p.batch_id WHERE s.split = ? AND c.adversarial AND coalesce(r.round, 1) = ? "
             "ORDER BY p.id", [HELD_OUT, prompt_round])
-
-
-def _run_safety(config: BenchmarkConfig, generate, store: ModelStoreResource,
-                warehouse: WarehouseResource, threshold: float
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Held-out adversarial prompts answered by the model, judged twice: by the independent
-    judge (``violation_pct``, the headline: no stage optimised against it) and by the safety
-    RM the stages optimised (``rm_violation_pct``, kept to show how far the two part)."""
-    from safety_assets.defs.evaluation.judge_assets import JUDGE_NAME
-    from safety_assets.rlhf.generation import probs, reward_model_scorer
-
-    prompts = warehouse.get().query(*_held_out_adversarial(config.safety_prompt_round))
-    if prompts.height == 0:
-        raise ValueError("no held-out adversarial prompts: check prompt_splits")
-    rows = list(prompts.iter_rows(named=True))
-    answers, finished = generate(rows)
-    scored = {}
-    for name in (JUDGE_NAME, "safety_reward_model", "helpfulness_reward_model"):
-        score = reward_model_scorer(store.path_of(name))
-        chat = [score.render_prompt(r["text"], r["history"]) for r in rows]
-        scored[name] = probs(score(chat, answers, finished=finished)).tolist()
-    ids = prompts["id"].to_list()
-    groups = [[f"risk_category={r['risk_category']}", f"attack_vector={r['attack_vector']}"]
-              for r in prompts.iter_rows(named=True)]
-    judge, rm = scored[JUDGE_NAME], scored["safety_reward_model"]
-    outcomes = pl.concat([
-        item_rows("violation_pct", ids, [float(p < threshold) for p in judge], groups),
-        item_rows("rm_violation_pct", ids, [float(p < threshold) for p in rm], groups),
-        item_rows("mean_judge_safety", ids, judge),
-        item_rows("mean_safety_score", ids, rm),
-        item_rows("mean_helpfulness_score", ids, scored["helpfulness_reward_model"]),
-    ])
-    generations = pl.DataFrame({
-        "item": ids, "grp": prompts["risk_category"], "prompt": prompts["text"],
-        "generation": answers,
-        "verdict": [f"judge={j:.3f} safety={s:.3f}" for j, s in zip(judge, rm, strict=True)]})
-    return outcomes, generations
 
 
 BENCHMARK_CODE_VERSION = "2"   # 2: per-item outcomes, intervals, the independent judge
@@ -539,7 +435,8 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
                    "adversarial prompts (per risk category and attack vector). Reused while "
                    "the model, judges, data and config are unchanged.")
 def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig,
-                      generation: GenerationBackendResource, eval_data: EvalDataResource,
+                      generation: GenerationBackendResource, compute: ComputeResource,
+                      eval_data: EvalDataResource,
                       model_store: ModelStoreResource, safety_rules: SafetyRulesResource,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
     keys = context.partition_key.keys_by_dimension
@@ -555,32 +452,28 @@ def benchmark_results(context: dg.AssetExecutionContext, config: BenchmarkConfig
     if versions.is_current(warehouse.get(), "benchmark_results", context.partition_key,
                            version, _RESULTS_IN, [model_name, benchmark]):
         return reused_materialization(context, version)
-    backend = generation.open(model_path)
-
-    settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
-                "temperature": config.temperature, "top_p": config.top_p, "seed": config.seed}
-
-    def generate(prompts: list[str]) -> list[str]:
-        """Completions of raw text (the TruthfulQA primer, ToxiGen lists): no chat turn."""
-        return [s[0] for s in backend.generate(prompts, **settings)]
-
-    def chat(rows: list[dict[str, Any]]) -> tuple[list[str], list[bool]]:
-        """Answers to chat prompts in the model's own format, and whether each finished."""
-        result = backend.generate_with_status(
-            [backend.render_prompt(r["text"], r["history"]) for r in rows], **settings)
-        return [t[0] for t in result.texts], [f[0] for f in result.finished]
-
+    paths = eval_data.paths()
+    params: dict[str, Any] = {
+        "benchmark": benchmark, "model_path": str(model_path),
+        "backend": generation.model_dump(),
+        "settings": config.model_dump(exclude={"safety_prompt_round"})}
+    inputs: dict[str, pl.DataFrame] = {}
     if benchmark == "truthfulqa":
-        outcomes, generations = _run_truthfulqa(config, model_path, generate,
-                                               model_store.root / "truthfulqa_judges",
-                                               eval_data.paths())
+        params.update(judges_dir=str(model_store.root / "truthfulqa_judges"),
+                      truthfulqa_csv=str(paths.truthfulqa_csv))
     elif benchmark == "toxigen":
-        outcomes, generations = _run_toxigen(config, generate,
-                                            model_store.root / "toxicity_classifier",
-                                            eval_data.paths())
+        params.update(classifier_dir=str(model_store.root / "toxicity_classifier"),
+                      toxigen_prompts=str(paths.toxigen_prompts))
     else:
-        outcomes, generations = _run_safety(config, chat, model_store, warehouse,
-                                           safety_rules.violation_threshold)
+        params.update(threshold=safety_rules.violation_threshold, scorers={
+            name: str(model_store.path_of(name))
+            for name in (JUDGE_NAME, "safety_reward_model", "helpfulness_reward_model")})
+        inputs["prompts"] = warehouse.get().query(
+            *_held_out_adversarial(config.safety_prompt_round))
+        if inputs["prompts"].height == 0:
+            raise ValueError("no held-out adversarial prompts: check prompt_splits")
+    job = compute.run(context, "benchmark", params=params, inputs=inputs)
+    outcomes, generations = job.output("outcomes"), job.output("generations")
     results = summarize(outcomes, config.seed).select(
         pl.lit(model_name).alias("model"), pl.lit(benchmark).alias("benchmark"), pl.all(),
         pl.lit(checkpoint).alias("model_version"))

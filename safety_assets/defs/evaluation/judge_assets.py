@@ -25,6 +25,7 @@ from safety_assets.defs.resources import (
 from safety_assets.defs.reward.reward_assets import SAFETY_SIGN_COEF, rm_rows
 from safety_assets.defs.sft.sft_assets import batches_of, fine_tune_spec
 from safety_assets.defs.sft.training_configs import RewardModelConfig
+from safety_assets.evaluation.benchmark_runs import JUDGE_NAME
 from safety_assets.evaluation.calibration import (
     expected_calibration_error,
     labelled_responses,
@@ -32,8 +33,6 @@ from safety_assets.evaluation.calibration import (
     threshold_quality,
 )
 from safety_assets.evaluation.reward_accuracy import binomial_p_value
-
-JUDGE_NAME = "safety_judge_model"
 
 
 @dg.asset(group_name="evaluation", deps=["base_model", "safety_rm_pairs"], kinds={"pytorch"},

@@ -12,6 +12,7 @@ from pydantic import Field
 from safety_assets.datasets.splits import TRAIN
 from safety_assets.defs.metadata import counts, markdown_table, reused_materialization
 from safety_assets.defs.resources import (
+    ComputeResource,
     GenerationBackendResource,
     ModelStoreResource,
     SafetyRulesResource,
@@ -66,39 +67,6 @@ def at_most(prompts: pl.DataFrame, limit: int | None, seed: int) -> pl.DataFrame
     return prompts.sample(n=limit, seed=seed).sort("id")
 
 
-def _generate_with_progress(context: dg.AssetExecutionContext, backend: Any, texts: list[str],
-                            config: SamplingConfig) -> tuple[list[list[str]], list[list[bool]]]:
-    """Generate in chunks so that long sampling shows progress (prompts, tokens/s, ETA)
-    in the event log. Each chunk gets its own seed, derived from the configured one. Returns
-    the answers and, per answer, whether it ended with EOS (False: cut at max_new_tokens)."""
-    import time
-
-    chunk = max(1, config.progress_every)
-    samples: list[list[str]] = []
-    finished: list[list[bool]] = []
-    started = time.time()
-    tokens = 0
-    tokenizer = getattr(backend, "tokenizer", None)  # vLLM keeps its own: count words then
-    unit = "tokens" if tokenizer is not None else "words"
-    for index, first in enumerate(range(0, len(texts), chunk)):
-        result = backend.generate_with_status(
-            texts[first:first + chunk], n=config.k, max_new_tokens=config.max_new_tokens,
-            temperature=config.temperature, top_p=config.top_p, seed=config.seed + index)
-        part = result.texts
-        samples.extend(part)
-        finished.extend(result.finished)
-        answers = [answer for group in part for answer in group]
-        tokens += (sum(len(ids) for ids in tokenizer(answers, add_special_tokens=False)
-                       ["input_ids"]) if tokenizer is not None and answers
-                   else sum(len(answer.split()) for answer in answers))
-        elapsed = time.time() - started
-        rate = len(samples) / elapsed if elapsed else 0.0
-        eta = (len(texts) - len(samples)) / rate if rate else 0.0
-        context.log.info(f"sampled {len(samples)}/{len(texts)} prompts x {config.k}: "
-                         f"{tokens / max(elapsed, 1e-9):,.0f} {unit}/s, ETA {eta:.0f}s")
-    return samples, finished
-
-
 SAMPLING_CODE_VERSION = "2"   # 2: the model's own chat template, EOS status per sample
 SCORING_CODE_VERSION = "2"
 _SAMPLES_IN = "SELECT count(*) FROM sampled_responses WHERE risk_category = ?"
@@ -111,8 +79,8 @@ _SCORES_IN = "SELECT count(*) FROM reward_scores WHERE risk_category = ?"
                    "Reused, not regenerated, while the policy, the prompts, the config and the "
                    "backend are unchanged.")
 def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
-                      generation: GenerationBackendResource, warehouse: WarehouseResource
-                      ) -> dg.MaterializeResult:
+                      generation: GenerationBackendResource, compute: ComputeResource,
+                      warehouse: WarehouseResource) -> dg.MaterializeResult:
     category = context.partition_key
     store = warehouse.get()
     version = versions.fingerprint(
@@ -126,22 +94,24 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     prompts = at_most(prompts_of(warehouse, config.split, category), config.max_prompts,
                       config.seed)
     model_path = ModelStore.path_of(store, config.policy)
-    rows: list[dict[str, Any]] = []
+    samples = pl.DataFrame(schema={"prompt_id": pl.String, "sample_index": pl.Int32,
+                                   "response": pl.String, "finished": pl.Boolean})
+    report: dict[str, Any] = {}
     if prompts.height:
-        backend = generation.open(model_path)
-        # The prompt in the policy's own chat format (its tokenizer's template; Llama 2's
-        # [INST] for the tiny tokenizer, which has none).
-        texts = [backend.render_prompt(r["text"], r["history"])
-                 for r in prompts.iter_rows(named=True)]
-        samples, finished = _generate_with_progress(context, backend, texts, config)
-        for prompt_id, answers, flags in zip(prompts["id"], samples, finished, strict=True):
-            for index, (answer, done) in enumerate(zip(answers, flags, strict=True)):
-                rows.append({
-                    "risk_category": category, "prompt_id": prompt_id, "sample_index": index,
-                    "response": answer, "model": config.policy, "model_path": str(model_path),
-                    "backend": generation.backend, "seed": config.seed,
-                    "temperature": config.temperature, "top_p": config.top_p,
-                    "finished": bool(done)})
+        # The job renders each prompt in the policy's own chat format (its tokenizer's
+        # template; Llama 2's [INST] for the tiny tokenizer, which has none).
+        job = compute.run(context, "sample", params={
+            "model_path": str(model_path), "backend": generation.model_dump(),
+            **config.model_dump(include={"k", "max_new_tokens", "temperature", "top_p", "seed",
+                                         "progress_every"})},
+            inputs={"prompts": prompts.select("id", "text", "history")})
+        samples, report = job.output("samples"), job.report()
+    rows = samples.with_columns(
+        pl.lit(category).alias("risk_category"), pl.lit(config.policy).alias("model"),
+        pl.lit(str(model_path)).alias("model_path"), pl.lit(generation.backend).alias("backend"),
+        pl.lit(config.seed, pl.Int64).alias("seed"),
+        pl.lit(config.temperature, pl.Float64).alias("temperature"),
+        pl.lit(config.top_p, pl.Float64).alias("top_p")).to_dicts()
     frame = pl.DataFrame(rows, schema={
         "risk_category": pl.String, "prompt_id": pl.String, "sample_index": pl.Int32,
         "response": pl.String, "model": pl.String, "model_path": pl.String,
@@ -161,6 +131,7 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
         "truncated_samples": truncated,
         "truncated_share": round(truncated / frame.height, 4) if frame.height else 0.0,
+        **{key: value for key, value in report.items() if key.endswith("_per_second")},
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
         "input_version": version, "reused": False,
     }, data_version=dg.DataVersion(version))
@@ -172,9 +143,9 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
        description="Safety and helpfulness RM scores of every sample, and the combined reward. "
                    "Reused while the samples and both reward models are unchanged.")
 def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreResource,
-                  safety_rules: SafetyRulesResource, warehouse: WarehouseResource
-                  ) -> dg.MaterializeResult:
-    from safety_assets.rlhf.generation import probs, reward_model_scorer
+                  safety_rules: SafetyRulesResource, compute: ComputeResource,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from safety_assets.rlhf.generation import probs
 
     category = context.partition_key
     store = warehouse.get()
@@ -194,14 +165,12 @@ def reward_scores(context: dg.AssetExecutionContext, model_store: ModelStoreReso
         "WHERE s.risk_category = ? ORDER BY s.prompt_id, s.sample_index", [category])
     scores: dict[str, list[float]] = {}
     if samples.height:
-        for rm in ("safety", "helpfulness"):
-            score = reward_model_scorer(model_store.path_of(f"{rm}_reward_model"))
-            # Scored as generation tokenized it: the prompt in the RM's chat format, the
-            # answer's tokens after it, and EOS only where the answer finished.
-            prompts = [score.render_prompt(r["text"], r["history"])
-                       for r in samples.iter_rows(named=True)]
-            scores[rm] = score(prompts, samples["response"].to_list(),
-                               finished=samples["finished"].to_list()).tolist()
+        # Scored as generation tokenized it (see the "score" compute task).
+        job = compute.run(context, "score", params={"scorers": {
+            rm: str(model_store.path_of(f"{rm}_reward_model"))
+            for rm in ("safety", "helpfulness")}},
+            inputs={"samples": samples.select("text", "history", "response", "finished")})
+        scores = {rm: column.to_list() for rm, column in job.output("scores").to_dict().items()}
     adversarial = is_adversarial(category)
     safety = pl.Series(scores.get("safety", []), dtype=pl.Float64)
     helpful = pl.Series(scores.get("helpfulness", []), dtype=pl.Float64)
