@@ -33,12 +33,10 @@ from assets_tests.ops.ops_support import (  # noqa: E402
     DagsterServer,
     RedisServer,
     ensure_redis,
+    launch_backfill,
     train_small_models,
 )
-from assets_tests.ops.test_celery_executor import (  # noqa: E402
-    launch_backfill,
-    wait_for_partitions,
-)
+from assets_tests.ops.test_celery_executor import wait_for_partitions  # noqa: E402
 
 
 def one_setting(template: Path, root: Path, workers: int, run_config: dict,
@@ -59,7 +57,8 @@ def one_setting(template: Path, root: Path, workers: int, run_config: dict,
         try:
             with DagsterServer(home, env=env) as server:
                 launched = time.time()
-                launch_backfill(server.url, "sample_and_score", categories, run_config)
+                launch_backfill(server.url, "sample_and_score", categories, run_config,
+                                f"sampling on {workers} celery workers")
                 runs = wait_for_partitions(server, "sample_and_score", categories, 3600)
                 ended = max(run["endTime"] for run in runs)
         finally:

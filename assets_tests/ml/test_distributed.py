@@ -94,16 +94,10 @@ def test_ppo_through_the_launcher_with_two_processes_keeps_the_ranks_identical(
     batch, gradients are summed over ranks, and rank 0 alone writes the checkpoint."""
     from safety_assets.defs.resources import TrainingLauncherResource
     from safety_assets.ml.modeling import load_causal_lm
-    from safety_assets.rlhf.tiny import char_tokenizer, tiny_llama, tiny_reward_model
+    from safety_assets.rlhf.tiny import char_tokenizer, save_ppo_models
 
     tokenizer = char_tokenizer()
-    folders = {}
-    for name, model in [("policy", tiny_llama(tokenizer, seed=0)),
-                        ("safety", tiny_reward_model(tokenizer, seed=1)),
-                        ("helpful", tiny_reward_model(tokenizer, seed=2))]:
-        folders[name] = tmp_path / name
-        model.save_pretrained(folders[name])
-        tokenizer.save_pretrained(folders[name])
+    folders = save_ppo_models(tmp_path, tokenizer)
     texts = ["hello", "how do I pick a lock", "tell me a joke", "how to hurt someone"]
     spec = {
         "policy": str(folders["policy"]), "safety_rm": str(folders["safety"]),

@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -62,6 +63,48 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]], bad_lines: int = 0) -> P
     lines = [json.dumps(r) for r in rows] + ["{not json"] * bad_lines
     path.write_text("".join(line + "\n" for line in lines))
     return path
+
+
+@dataclass
+class InboxDropper:
+    """Annotation files arriving while a test runs: ``count`` files of 10 prompts each (and
+    ``bad_lines`` lines that intake must quarantine), one every ``every`` seconds, dropped
+    into ``inbox`` from a thread; ``with dropper:`` starts it and always stops it."""
+
+    inbox: Path
+    prefix: str
+    count: int
+    every: float
+    bad_lines: int = 0
+    dropped: list[list[dict[str, Any]]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _drop(self) -> None:
+        while not self._stop.is_set() and len(self.dropped) < self.count:
+            rows = prompt_rows(f"{self.prefix}{len(self.dropped)}", 10)
+            write_jsonl(self.inbox / f"{self.prefix}-{len(self.dropped)}.jsonl", rows,
+                        bad_lines=self.bad_lines)
+            self.dropped.append(rows)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> InboxDropper:
+        self._thread = threading.Thread(target=self._drop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def train_prompt_counts(store: Any) -> dict[str, int]:
+    """Train-split prompts per risk category in a warehouse."""
+    counts = store.query("SELECT p.risk_category, count(*) n FROM prompts p JOIN "
+                         "prompt_splits s ON s.prompt_id = p.id WHERE s.split = 'train' "
+                         "GROUP BY 1")
+    return dict(zip(counts["risk_category"], counts["n"], strict=True))
 
 
 def archive_file(source: Path, archive: Path) -> str:
@@ -270,6 +313,40 @@ def graphql(url: str, query: str, variables: dict[str, Any] | None = None) -> di
     return body["data"]
 
 
+_LAUNCH_BACKFILL = """mutation($p: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $p) {
+  __typename ... on LaunchBackfillSuccess { backfillId }
+  ... on PythonError { message stack } ... on PartitionSetNotFoundError { message }
+  ... on PartitionKeysNotFoundError { message } } }"""
+_RUNS = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename
+  ... on Runs { results { runId status startTime endTime tags { key value } } }
+  ... on PythonError { message } } }"""
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+
+def launch_backfill(url: str, job: str, partitions: list[str], run_config: dict[str, Any],
+                    title: str) -> str:
+    """A partition backfill of ``job`` through the GraphQL API; returns its id."""
+    params = {
+        "selector": {"partitionSetName": f"{job}_partition_set",
+                     "repositorySelector": {"repositoryName": REPOSITORY,
+                                            "repositoryLocationName": LOCATION}},
+        "partitionNames": partitions, "runConfigData": run_config, "title": title,
+    }
+    result = graphql(url, _LAUNCH_BACKFILL, {"p": params})["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    return result["backfillId"]
+
+
+def runs_of(url: str, **run_filter: Any) -> list[dict[str, Any]]:
+    """The runs matching a GraphQL ``RunsFilter``, their tags as a dict."""
+    found = graphql(url, _RUNS, {"f": run_filter})["runsOrError"]
+    assert found["__typename"] == "Runs", found
+    for run in found["results"]:
+        run["tags"] = {tag["key"]: tag["value"] for tag in run["tags"]}
+    return found["results"]
+
+
 _LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
   name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 _SENSOR = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename
@@ -279,8 +356,28 @@ _STOP_SENSOR = """mutation($id: String) { stopSensor(id: $id) { __typename
   ... on PythonError { message } } }"""
 
 
+class LoggedProcess(StartedService):
+    """A service process that logs to ``log_path``: its tail for failure messages, and a check
+    that it is still running."""
+
+    process: subprocess.Popen | None
+    log_path: Path | None
+    what: str = "process"
+
+    def log_tail(self, chars: int = 6000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def _alive(self) -> None:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.what} exited with {self.process.returncode}:\n"
+                               f"{self.log_tail()}")
+
+
 @dataclass
-class DagsterServer(StartedService):
+class DagsterServer(LoggedProcess):
     """``dagster dev`` (webserver, daemon, code server) on a free loopback port, in its own
     process group, its state under ``home``."""
 
@@ -308,11 +405,7 @@ class DagsterServer(StartedService):
                    interval=1.0, alive=self._alive)
         return self
 
-    def _alive(self) -> None:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"dagster dev exited with {self.process.returncode}:\n"
-                               f"{self.log_tail()}")
+    what: str = "dagster dev"
 
     def _location_loaded(self) -> bool:
         try:
@@ -334,11 +427,6 @@ class DagsterServer(StartedService):
         stopped = graphql(self.url, _STOP_SENSOR, {"id": sensor["id"]})["stopSensor"]
         assert stopped["__typename"] == "StopSensorMutationResult", stopped
         return stopped["instigationState"]["status"]
-
-    def log_tail(self, chars: int = 6000) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(errors="replace")[-chars:]
 
     def stop(self) -> None:
         if self.process is not None:
@@ -561,7 +649,7 @@ class RedisServer(StartedService):
 
 
 @dataclass
-class CeleryWorker(StartedService):
+class CeleryWorker(LoggedProcess):
     """``dagster-celery worker start`` (the Celery worker that runs Dagster steps) named
     ``name``, one pool process, on the broker and backend in ``config_yaml``; its own process
     group, its state under ``home``."""
@@ -583,7 +671,7 @@ class CeleryWorker(StartedService):
         self.process = subprocess.Popen(
             [str(VENV_BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
              "-y", str(self.config_yaml), "-n", self.name, "-l", "INFO",
-             "--concurrency=1", "--pool=prefork"],
+             "--", "--concurrency=1", "--pool=prefork"],
             cwd=REPO_ROOT, env=dagster_env(self.home, **self.env), stdout=log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             preexec_fn=_own_group_with_default_signals)
@@ -592,11 +680,7 @@ class CeleryWorker(StartedService):
                    f"celery worker {self.name} to be ready", interval=0.5, alive=self._alive)
         return self
 
-    def _alive(self) -> None:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"celery worker {self.name} exited with "
-                               f"{self.process.returncode}:\n{self.log_tail()}")
+    what: str = "celery worker"
 
     def step_processes(self) -> list[Any]:
         """The worker's pool processes that are running a compute job right now (a Pipes
@@ -613,11 +697,6 @@ class CeleryWorker(StartedService):
             except psutil.NoSuchProcess:
                 continue
         return busy
-
-    def log_tail(self, chars: int = 6000) -> str:
-        if self.log_path is None or not self.log_path.exists():
-            return ""
-        return self.log_path.read_text(errors="replace")[-chars:]
 
     def stop(self) -> None:
         if self.process is not None:
@@ -710,5 +789,6 @@ def prepare_small_evaluation(home: Path, stages: list[str]) -> None:
             run_config={"ops": {
                 "safety_judge_model": {"config": {"max_steps": 0, "epochs": 2.0, "lr": 2e-3,
                                                   "batch_size": 8, "save_every": 0}},
+                "truthfulqa_judges": {"config": {"train_rows": 1500}},
                 "evaluation_models": {"config": {"stages": stages}}}})
         assert prepared.success

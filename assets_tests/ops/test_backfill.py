@@ -15,23 +15,23 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 from typing import Any
 
 import pytest
 
 from assets_tests.ops.ops_support import (
+    FINISHED,
     IN_PROCESS,
     INSTANCE_YAML,
-    LOCATION,
-    REPOSITORY,
     DagsterServer,
+    InboxDropper,
     graphql,
-    prompt_rows,
+    launch_backfill,
+    runs_of,
+    train_prompt_counts,
     train_small_models,
     wait_until,
-    write_jsonl,
 )
 
 pytestmark = pytest.mark.e2e
@@ -40,39 +40,17 @@ K = 4
 BACKFILL_CONFIG = {**IN_PROCESS, "ops": {"sampled_responses": {"config": {
     "k": K, "max_new_tokens": 12}}}}
 
-_LAUNCH = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
-  __typename ... on LaunchBackfillSuccess { backfillId }
-  ... on PythonError { message stack } ... on PartitionSetNotFoundError { message }
-  ... on PartitionKeysNotFoundError { message } } }"""
 _BACKFILL = """query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename
   ... on PartitionBackfill { status numPartitions } ... on PythonError { message } } }"""
-_RUNS = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename
-  ... on Runs { results { runId status startTime endTime } } ... on PythonError { message } } }"""
-_FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 def _launch_backfill(url: str, partitions: list[str]) -> str:
-    params = {
-        "selector": {"partitionSetName": "sample_and_score_partition_set",
-                     "repositorySelector": {"repositoryName": REPOSITORY,
-                                            "repositoryLocationName": LOCATION}},
-        "partitionNames": partitions,
-        "runConfigData": BACKFILL_CONFIG,
-        "title": "sample every risk category",
-    }
-    result = graphql(url, _LAUNCH, {"p": params})["launchPartitionBackfill"]
-    assert result["__typename"] == "LaunchBackfillSuccess", result
-    return result["backfillId"]
-
-
-def _runs(url: str, **run_filter: Any) -> list[dict[str, Any]]:
-    found = graphql(url, _RUNS, {"f": run_filter})["runsOrError"]
-    assert found["__typename"] == "Runs", found
-    return found["results"]
+    return launch_backfill(url, "sample_and_score", partitions, BACKFILL_CONFIG,
+                           "sample every risk category")
 
 
 def _backfill_runs(url: str, backfill_id: str) -> list[dict[str, Any]]:
-    return _runs(url, tags=[{"key": "dagster/backfill", "value": backfill_id}])
+    return runs_of(url, tags=[{"key": "dagster/backfill", "value": backfill_id}])
 
 
 def _wait_for_backfill(server: DagsterServer, backfill_id: str, n_runs: int,
@@ -83,7 +61,7 @@ def _wait_for_backfill(server: DagsterServer, backfill_id: str, n_runs: int,
         status = backfill["partitionBackfillOrError"]["status"]
         assert status not in {"FAILED", "CANCELED", "COMPLETED_FAILED"}, backfill
         runs = _backfill_runs(server.url, backfill_id)
-        if len(runs) == n_runs and all(run["status"] in _FINISHED for run in runs):
+        if len(runs) == n_runs and all(run["status"] in FINISHED for run in runs):
             return runs
         return None
 
@@ -125,10 +103,7 @@ def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(
     timings["models_trained"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()
-    train_prompts = store.query(
-        "SELECT p.risk_category, count(*) n FROM prompts p JOIN prompt_splits s "
-        "ON s.prompt_id = p.id WHERE s.split = 'train' GROUP BY 1")
-    expected = dict(zip(train_prompts["risk_category"], train_prompts["n"], strict=True))
+    expected = train_prompt_counts(store)
 
     with DagsterServer(home) as server:
         timings["server_up"] = time.monotonic() - started
@@ -136,32 +111,18 @@ def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(
 
         # Annotation files keep arriving while the backfill runs; the sensor turns each
         # into an intake run that writes the warehouse beside the sampling runs.
-        dropped: list[list[dict[str, Any]]] = []
-        stop = threading.Event()
-
-        def drop_files() -> None:
-            while not stop.is_set() and len(dropped) < 4:
-                rows = prompt_rows(f"live{len(dropped)}", 10)
-                write_jsonl(home / "inbox" / f"live-{len(dropped)}.jsonl", rows, bad_lines=1)
-                dropped.append(rows)
-                stop.wait(6.0)
-
-        dropper = threading.Thread(target=drop_files, daemon=True)
-        dropper.start()
-        try:
+        with InboxDropper(home / "inbox", "live", count=4, every=6.0, bad_lines=1) as files:
             first_runs = _wait_for_backfill(server, first_id, len(categories), 900)
-        finally:
-            stop.set()
-            dropper.join()
+        dropped = files.dropped
         timings["first_backfill"] = time.monotonic() - started
         assert {run["status"] for run in first_runs} == {"SUCCESS"}, (first_runs,
                                                                      server.log_tail())
 
         # Every dropped file is ingested (the sensor may still be on the last ones).
         def intake_done() -> list[dict[str, Any]] | None:
-            runs = _runs(server.url, pipelineName="annotation_intake")
+            runs = runs_of(server.url, pipelineName="annotation_intake")
             return runs if (len(runs) == len(dropped)
-                            and all(r["status"] in _FINISHED for r in runs)) else None
+                            and all(r["status"] in FINISHED for r in runs)) else None
 
         intake_runs = wait_until(intake_done, 300, "the sensor's intake runs", interval=2.0,
                                  alive=server._alive)

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,21 +32,21 @@ from typing import Any
 import pytest
 
 from assets_tests.ops.ops_support import (
+    FINISHED,
     INSTANCE_YAML,
-    LOCATION,
-    REPOSITORY,
     CeleryWorker,
     DagsterServer,
+    InboxDropper,
     RedisServer,
     ensure_pip,
     ensure_redis,
-    graphql,
     kill_tree,
+    launch_backfill,
     prepare_small_evaluation,
-    prompt_rows,
+    runs_of,
+    train_prompt_counts,
     train_small_models,
     wait_until,
-    write_jsonl,
 )
 
 pytestmark = pytest.mark.e2e
@@ -57,35 +56,6 @@ MODEL = "sft_model"
 SAMPLING_CONFIG = {"ops": {"sampled_responses": {"config": {"k": K, "max_new_tokens": 12}}}}
 BENCHMARK_CONFIG = {"ops": {"benchmark_results": {"config": {
     "max_questions": 8, "toxigen_per_file": 1, "max_new_tokens": 12}}}}
-_FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
-
-_LAUNCH = """mutation($p: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $p) {
-  __typename ... on LaunchBackfillSuccess { backfillId }
-  ... on PythonError { message stack } ... on PartitionSetNotFoundError { message }
-  ... on PartitionKeysNotFoundError { message } } }"""
-_RUNS = """query($f: RunsFilter) { runsOrError(filter: $f) { __typename
-  ... on Runs { results { runId status startTime endTime tags { key value } } }
-  ... on PythonError { message } } }"""
-
-
-def launch_backfill(url: str, job: str, partitions: list[str], run_config: dict) -> str:
-    params = {
-        "selector": {"partitionSetName": f"{job}_partition_set",
-                     "repositorySelector": {"repositoryName": REPOSITORY,
-                                            "repositoryLocationName": LOCATION}},
-        "partitionNames": partitions, "runConfigData": run_config, "title": f"{job} on celery",
-    }
-    result = graphql(url, _LAUNCH, {"p": params})["launchPartitionBackfill"]
-    assert result["__typename"] == "LaunchBackfillSuccess", result
-    return result["backfillId"]
-
-
-def runs(url: str, **run_filter: Any) -> list[dict[str, Any]]:
-    found = graphql(url, _RUNS, {"f": run_filter})["runsOrError"]
-    assert found["__typename"] == "Runs", found
-    for run in found["results"]:
-        run["tags"] = {tag["key"]: tag["value"] for tag in run["tags"]}
-    return found["results"]
 
 
 def wait_for_partitions(server: DagsterServer, job: str, partitions: list[str],
@@ -93,8 +63,8 @@ def wait_for_partitions(server: DagsterServer, job: str, partitions: list[str],
     """Until every partition of ``job`` has a successful run and none is still going
     (retries included); returns all of the job's runs."""
     def done() -> list[dict[str, Any]] | None:
-        found = runs(server.url, pipelineName=job)
-        if any(run["status"] not in _FINISHED for run in found):
+        found = runs_of(server.url, pipelineName=job)
+        if any(run["status"] not in FINISHED for run in found):
             return None
         succeeded = {run["tags"].get("dagster/partition") for run in found
                      if run["status"] == "SUCCESS"}
@@ -145,9 +115,7 @@ def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(tmp_pat
     timings["models_trained"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()
-    expected = dict(store.query(
-        "SELECT p.risk_category, count(*) n FROM prompts p JOIN prompt_splits s "
-        "ON s.prompt_id = p.id WHERE s.split = 'train' GROUP BY 1").iter_rows())
+    expected = train_prompt_counts(store)
 
     with RedisServer(tmp_path / "redis") as redis:
         config_yaml = tmp_path / "celery.yaml"
@@ -159,22 +127,11 @@ def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(tmp_pat
               CeleryWorker(home, "w2", config_yaml, env) as w2,
               DagsterServer(home, env=env) as server):
             timings["services_up"] = time.monotonic() - started
-            launch_backfill(server.url, "sample_and_score", categories, SAMPLING_CONFIG)
+            launch_backfill(server.url, "sample_and_score", categories, SAMPLING_CONFIG,
+                            "sample every risk category on celery")
 
             # Annotation files keep arriving: the sensor's intake runs go through the queue.
-            dropped: list[list[dict[str, Any]]] = []
-            stop = threading.Event()
-
-            def drop_files() -> None:
-                while not stop.is_set() and len(dropped) < 3:
-                    rows = prompt_rows(f"celery{len(dropped)}", 10)
-                    write_jsonl(home / "inbox" / f"celery-{len(dropped)}.jsonl", rows)
-                    dropped.append(rows)
-                    stop.wait(5.0)
-
-            dropper = threading.Thread(target=drop_files, daemon=True)
-            dropper.start()
-            try:
+            with InboxDropper(home / "inbox", "celery", count=3, every=5.0) as files:
                 # A node lost mid-step: w1's pool process and the compute job below it.
                 busy = wait_until(w1.step_processes, 600, "a step running on w1",
                                   interval=0.5, alive=server._alive)
@@ -182,21 +139,20 @@ def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(tmp_pat
                 timings["worker_killed"] = time.monotonic() - started
                 sampling_runs = wait_for_partitions(server, "sample_and_score", categories,
                                                     1200)
-            finally:
-                stop.set()
-                dropper.join()
+            dropped = files.dropped
             timings["sampling_done"] = time.monotonic() - started
 
             keys = [str(dagster.MultiPartitionKey({"model": MODEL, "benchmark": b}))
                     for b in BENCHMARKS]
-            launch_backfill(server.url, "run_benchmarks", keys, BENCHMARK_CONFIG)
+            launch_backfill(server.url, "run_benchmarks", keys, BENCHMARK_CONFIG,
+                            f"benchmarks of {MODEL} on celery")
             benchmark_runs = wait_for_partitions(server, "run_benchmarks", keys, 900)
             timings["benchmarks_done"] = time.monotonic() - started
 
             def intake_done() -> list[dict[str, Any]] | None:
-                found = runs(server.url, pipelineName="annotation_intake")
+                found = runs_of(server.url, pipelineName="annotation_intake")
                 return found if (len(found) == len(dropped)
-                                 and all(r["status"] in _FINISHED for r in found)) else None
+                                 and all(r["status"] in FINISHED for r in found)) else None
 
             intake_runs = wait_until(intake_done, 300, "the sensor's intake runs",
                                      interval=2.0, alive=server._alive)

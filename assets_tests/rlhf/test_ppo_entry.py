@@ -7,17 +7,11 @@ import json
 
 from safety_assets.ml.chat_format import format_prompt
 from safety_assets.rlhf.ppo_entry import run
-from safety_assets.rlhf.tiny import tiny_llama, tiny_reward_model
+from safety_assets.rlhf.tiny import save_ppo_models
 
 
 def test_ppo_entry_renders_text_prompts_and_reports_the_truncated_share(tmp_path, tokenizer):
-    folders = {}
-    for name, model in [("policy", tiny_llama(tokenizer, seed=0)),
-                        ("safety", tiny_reward_model(tokenizer, seed=1)),
-                        ("helpful", tiny_reward_model(tokenizer, seed=2))]:
-        folders[name] = tmp_path / name
-        model.save_pretrained(folders[name])
-        tokenizer.save_pretrained(folders[name])
+    folders = save_ppo_models(tmp_path, tokenizer)
     spec = {
         "policy": str(folders["policy"]), "safety_rm": str(folders["safety"]),
         "helpfulness_rm": str(folders["helpful"]), "device": "cpu",

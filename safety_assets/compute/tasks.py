@@ -36,13 +36,17 @@ def open_backend(backend: dict[str, Any], model_path: str | Path) -> Any:
 
 def sample(job: ComputeJob, log: Log) -> dict[str, Any]:
     """K samples per staged prompt (``prompts``: id, text, history) in the policy's own chat
-    format; output ``samples``: prompt_id, sample_index, response, finished (False: cut at
-    max_new_tokens without EOS). Generated in chunks of ``progress_every`` prompts, each with
-    its own seed derived from the configured one, so long sampling shows progress."""
+    format, or as given where ``prompts`` has a ``rendered`` column (a preprompted prompt);
+    output ``samples``: prompt_id, sample_index, response, finished (False: cut at
+    max_new_tokens without EOS), in the prompts' order. Generated in chunks of
+    ``progress_every`` prompts, each with its own seed derived from the configured one, so
+    long sampling shows progress."""
     params = job.params
     prompts = job.input("prompts")
     backend = open_backend(params["backend"], params["model_path"])
-    texts = [backend.render_prompt(r["text"], r["history"]) for r in prompts.iter_rows(named=True)]
+    texts = (prompts["rendered"].to_list() if "rendered" in prompts.columns else
+             [backend.render_prompt(r["text"], r["history"])
+              for r in prompts.iter_rows(named=True)])
     k, chunk = int(params["k"]), max(1, int(params["progress_every"]))
     tokenizer = getattr(backend, "tokenizer", None)  # vLLM keeps its own: count words then
     unit = "tokens" if tokenizer is not None else "words"

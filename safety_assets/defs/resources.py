@@ -176,8 +176,9 @@ class TrainingLauncherResource(dg.ConfigurableResource):
     process, watched through Dagster Pipes. Every trainer (SFT, reward models, PPO) goes
     through :meth:`command`, so ``num_processes`` and ``mixed_precision`` reach all of them.
 
-    To run training elsewhere (a Kubernetes pod, a Slurm node), swap the Pipes client in
-    :meth:`pipes_client` (e.g. ``PipesK8sClient``) and keep the same command.
+    Sampling, scoring and benchmark jobs go through :meth:`run` too (one process each,
+    :meth:`compute_command`). To run them and training elsewhere (a Kubernetes pod, a Slurm
+    node), override :meth:`run` (e.g. with ``PipesK8sClient``) and keep the commands.
     """
 
     num_processes: int = Field(default=1, description="Processes per node (one per GPU).")
@@ -219,6 +220,14 @@ class TrainingLauncherResource(dg.ConfigurableResource):
 
     def threads_per_process(self) -> int:
         return max(1, (os.cpu_count() or 1) // max(1, self.num_processes))
+
+    def run(self, context: dg.AssetExecutionContext, command: list[str]
+            ) -> dg.PipesClientCompletedInvocation:
+        """Run ``command`` as a Pipes job and wait for it: every trainer and compute job goes
+        through here, so a launcher that overrides it (a Kubernetes pod through
+        ``PipesK8sClient``, a Slurm job) moves all of them at once; see the README's GPU
+        cluster design."""
+        return self.pipes_client().run(context=context, command=command)
 
     def pipes_client(self) -> dg.PipesSubprocessClient:
         return dg.PipesSubprocessClient(env={
@@ -283,7 +292,7 @@ class TrainingResource(dg.ConfigurableResource):
         else:
             command = self.launcher.command(spec_path, name)
             context.log.info(f"{name}: launching {' '.join(command)}")
-            invocation = self.launcher.pipes_client().run(context=context, command=command)
+            invocation = self.launcher.run(context, command)
             reported = dict(invocation.get_materialize_result().metadata or {})
         metrics = json.loads((job / "metrics.json").read_text())
         version = self.model_store.register(name=name, stage=stage, path=model_dir,
@@ -331,7 +340,7 @@ class ComputeResource(dg.ConfigurableResource):
         else:
             command = self.launcher.compute_command(job.folder)
             context.log.info(f"{task}: launching {' '.join(command)}")
-            self.launcher.pipes_client().run(context=context, command=command)
+            self.launcher.run(context, command)
         if not job.finished:
             raise RuntimeError(f"{task}: the job in {job.folder} ended without done.json")
         return job

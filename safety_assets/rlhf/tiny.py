@@ -9,6 +9,7 @@ decoding is exact. :func:`tiny_llama` and :func:`tiny_reward_model` build random
 from __future__ import annotations
 
 import string
+from pathlib import Path
 
 import torch
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
@@ -86,3 +87,16 @@ def tiny_reward_model(
     torch.manual_seed(seed)
     config = _config(tokenizer, hidden_size, layers, num_labels=1)
     return LlamaForSequenceClassification(config).eval()
+
+
+def save_ppo_models(root: Path, tokenizer: PreTrainedTokenizerFast) -> dict[str, Path]:
+    """A tiny policy and two tiny reward models (seeds 0, 1, 2), each saved with the tokenizer
+    under ``root``: ``{"policy", "safety", "helpful"}`` -> folder, what a PPO spec names."""
+    folders = {}
+    for name, model in [("policy", tiny_llama(tokenizer, seed=0)),
+                        ("safety", tiny_reward_model(tokenizer, seed=1)),
+                        ("helpful", tiny_reward_model(tokenizer, seed=2))]:
+        folders[name] = root / name
+        model.save_pretrained(folders[name])
+        tokenizer.save_pretrained(folders[name])
+    return folders

@@ -25,6 +25,7 @@ from safety_assets.datasets.splits import HELD_OUT, TRAIN
 from safety_assets.defs.metadata import markdown_table
 from safety_assets.defs.resources import (
     AnnotationInboxResource,
+    ComputeResource,
     GenerationBackendResource,
     WarehouseResource,
 )
@@ -117,8 +118,9 @@ def _write_export(folder: Path, tasks: pl.DataFrame, version: str, round_: int) 
                       "The warehouse's comparison_tasks keeps which model version wrote each "
                       "response.")
 def comparison_tasks(context: dg.AssetExecutionContext, config: ComparisonTasksConfig,
-                     generation: GenerationBackendResource, inbox: AnnotationInboxResource,
-                     warehouse: WarehouseResource) -> dg.MaterializeResult:
+                     generation: GenerationBackendResource, compute: ComputeResource,
+                     inbox: AnnotationInboxResource, warehouse: WarehouseResource
+                     ) -> dg.MaterializeResult:
     store = warehouse.get()
     if len(config.variants) != 2:
         raise dg.Failure(description=f"two variants are compared, got {len(config.variants)}")
@@ -150,13 +152,14 @@ def comparison_tasks(context: dg.AssetExecutionContext, config: ComparisonTasksC
         path = ModelStore.path_of(store, variant.model)
         model_versions.append(store.query("SELECT version FROM model_registry WHERE name = ?",
                                           [variant.model])["version"][0] or "unversioned")
-        backend = generation.open(path)
-        texts = [backend.render_prompt(r["text"], r["history"])
-                 for r in prompts.iter_rows(named=True)]
-        answers.append([s[0] for s in backend.generate(
-            texts, n=1, max_new_tokens=variant.max_new_tokens, temperature=variant.temperature,
-            top_p=variant.top_p, seed=variant.seed)])
-        context.log.info(f"{variant.model} ({model_versions[-1]}): {len(texts)} answers")
+        # One generate call over every prompt (one chunk), in the model's own chat format.
+        job = compute.run(context, "sample", params={
+            "model_path": str(path), "backend": generation.model_dump(), "k": 1,
+            "max_new_tokens": variant.max_new_tokens, "temperature": variant.temperature,
+            "top_p": variant.top_p, "seed": variant.seed, "progress_every": prompts.height},
+            inputs={"prompts": prompts.select("id", "text", "history")})
+        answers.append(job.output("samples")["response"].to_list())
+        context.log.info(f"{variant.model} ({model_versions[-1]}): {prompts.height} answers")
     tasks = build_tasks(prompts, answers, variants, model_versions, round_, config.seed)
     if tasks.height == 0:
         raise dg.Failure(description="both variants gave the same answer to every prompt: "

@@ -12,6 +12,7 @@ from pydantic import Field
 from safety_assets.datasets.splits import TRAIN
 from safety_assets.defs.metadata import markdown_table, reused_materialization
 from safety_assets.defs.resources import (
+    ComputeResource,
     GenerationBackendResource,
     ModelStoreResource,
     TrainingResource,
@@ -44,7 +45,7 @@ class DistillationConfig(dg.Config):
 
 
 # Covers the preprompts and answer templates too: change them, change this.
-DISTILLATION_CODE_VERSION = "2"   # 2: chat template, cut answers penalised
+DISTILLATION_CODE_VERSION = "3"   # 2: chat template, cut answers penalised; 3: as compute jobs
 
 
 @dg.asset(group_name="distill", deps=["ppo_model", "safety_reward_model", "prompt_splits"],
@@ -55,10 +56,8 @@ DISTILLATION_CODE_VERSION = "2"   # 2: chat template, cut answers penalised
                    "config are unchanged.")
 def context_distillation_dataset(context: dg.AssetExecutionContext, config: DistillationConfig,
                                  generation: GenerationBackendResource,
-                                 model_store: ModelStoreResource,
+                                 compute: ComputeResource, model_store: ModelStoreResource,
                                  warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from safety_assets.rlhf.generation import reward_model_scorer
-
     store = model_store.get()
     version = versions.fingerprint(
         code=DISTILLATION_CODE_VERSION, config=config.model_dump(),
@@ -72,27 +71,39 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     prompts = at_most(prompts_of(warehouse, TRAIN).filter(
         pl.col("risk_category").map_elements(is_adversarial, return_dtype=pl.Boolean)),
         config.max_prompts, config.seed)
-    backend = generation.open(model_store.path_of(config.policy))
+    from safety_assets.ml.chat_format import render_prompt
+    from safety_assets.ml.tokenizer import load_tokenizer
+
+    policy_path = model_store.path_of(config.policy)
+    tokenizer = load_tokenizer(policy_path)
     rows = list(prompts.iter_rows(named=True))
     # Both prompts in the policy's own chat format; the preprompt as its system turn.
-    plain = [backend.render_prompt(r["text"], r["history"]) for r in rows]
+    plain = [render_prompt(tokenizer, r["text"], r["history"]) for r in rows]
     preprompted = [distillation_prompt(r["text"], r["risk_category"], r["history"],
-                                       use_templates=config.use_templates,
-                                       tokenizer=getattr(backend, "tokenizer", None))
+                                       use_templates=config.use_templates, tokenizer=tokenizer)
                    for r in rows]
-    settings = {"n": 1, "max_new_tokens": config.max_new_tokens,
-                "temperature": config.temperature, "top_p": 1.0, "seed": config.seed}
-    with_status = backend.generate_with_status(preprompted, **settings)
-    without_status = backend.generate_with_status(plain, **settings)
-    with_answers = [s[0] for s in with_status.texts]
-    without_answers = [s[0] for s in without_status.texts]
-    with_done = [f[0] for f in with_status.finished]
-    without_done = [f[0] for f in without_status.finished]
-    safety_score = reward_model_scorer(model_store.path_of("safety_reward_model"))
+    n = len(rows)
+    both = pl.DataFrame({
+        "id": [f"with:{r['id']}" for r in rows] + [f"without:{r['id']}" for r in rows],
+        "text": [r["text"] for r in rows] * 2, "history": [r["history"] for r in rows] * 2,
+        "rendered": preprompted + plain}, schema={"id": pl.String, "text": pl.String,
+                                                  "history": pl.String, "rendered": pl.String})
+    answers = compute.run(context, "sample", params={
+        "model_path": str(policy_path), "backend": generation.model_dump(), "k": 1,
+        "max_new_tokens": config.max_new_tokens, "temperature": config.temperature,
+        "top_p": 1.0, "seed": config.seed, "progress_every": 64},
+        inputs={"prompts": both}).output("samples")
     # The RM judges both answers as answers to the prompt *without* the preprompt.
-    scored_prompts = [safety_score.render_prompt(r["text"], r["history"]) for r in rows]
-    score_with = safety_score(scored_prompts, with_answers, finished=with_done)
-    score_without = safety_score(scored_prompts, without_answers, finished=without_done)
+    scores = compute.run(context, "score", params={"scorers": {
+        "safety": str(model_store.path_of("safety_reward_model"))}},
+        inputs={"samples": both.select("text", "history").with_columns(
+            answers["response"], answers["finished"])}).output("scores")["safety"]
+    with_answers, without_answers = (answers["response"][:n].to_list(),
+                                     answers["response"][n:].to_list())
+    with_done, without_done = (answers["finished"][:n].to_list(),
+                               answers["finished"][n:].to_list())
+    score_with = torch.tensor(scores[:n].to_list(), dtype=torch.float32)
+    score_without = torch.tensor(scores[n:].to_list(), dtype=torch.float32)
     # A cut answer is no complete target: it pays missing_eos_penalty, on either side.
     penalty = config.missing_eos_penalty
     keep = selection.targeted_distillation_keep(

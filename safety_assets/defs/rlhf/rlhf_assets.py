@@ -378,7 +378,7 @@ def ppo_model(context: dg.AssetExecutionContext, config: PPOAssetConfig,
     else:
         command = training.launcher.command(spec_path, entry="safety_assets.rlhf.ppo_entry")
         context.log.info(f"ppo_model: launching {' '.join(command)}")
-        training.launcher.pipes_client().run(context=context, command=command)
+        training.launcher.run(context, command)
     metrics = json.loads((job / "metrics.json").read_text())
     store.register(name="ppo_model", stage="ppo", path=job / "model",
                    parents={"rejection_sampled_model": spec["policy"],
