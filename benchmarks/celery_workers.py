@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -40,7 +41,7 @@ from assets_tests.ops.test_celery_executor import wait_for_partitions  # noqa: E
 
 
 def one_setting(template: Path, root: Path, workers: int, run_config: dict,
-                categories: list[str]) -> dict:
+                categories: list[str], threads: int) -> dict:
     from safety_assets.defs.executors import BACKEND_ENV, BROKER_ENV, EXECUTOR_ENV
 
     home = root / f"home-{workers}"
@@ -50,7 +51,7 @@ def one_setting(template: Path, root: Path, workers: int, run_config: dict,
         config_yaml.write_text(json.dumps({"execution": {"config": {
             "broker": f"{redis.url}/0", "backend": f"{redis.url}/1"}}}))
         env = {EXECUTOR_ENV: "celery", BROKER_ENV: f"{redis.url}/0",
-               BACKEND_ENV: f"{redis.url}/1"}
+               BACKEND_ENV: f"{redis.url}/1", "OMP_NUM_THREADS": str(threads)}
         pool = [CeleryWorker(home, f"w{i + 1}", config_yaml, env) for i in range(workers)]
         for worker in pool:
             worker.start()
@@ -66,8 +67,8 @@ def one_setting(template: Path, root: Path, workers: int, run_config: dict,
                 worker.stop()
     failed = sum(run["status"] != "SUCCESS" for run in runs)
     busy = sum(run["endTime"] - run["startTime"] for run in runs)
-    return {"workers": workers, "wall_s": ended - launched, "run_s_sum": busy,
-            "runs": len(runs), "failed": failed}
+    return {"workers": workers, "threads": threads, "wall_s": ended - launched,
+            "run_s_sum": busy, "runs": len(runs), "failed": failed}
 
 
 def main() -> int:
@@ -75,6 +76,9 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--max-new-tokens", type=int, default=12)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--threads-per-job", type=int, default=None, help=(
+        "OMP threads of each compute job (default: the cores shared out over the workers, "
+        "as a deployment would give each worker its share)"))
     args = parser.parse_args()
     ensure_redis()
     from safety_assets.defs.rlhf.category_partitions import risk_categories
@@ -90,15 +94,21 @@ def main() -> int:
         began = time.time()
         train_small_models(template)
         print(f"small models trained in {time.time() - began:.0f} s", flush=True)
-        rows = [one_setting(template, root, n, run_config, categories) for n in args.workers]
+        cores = os.cpu_count() or 1
+        rows = [one_setting(template, root, n, run_config, categories,
+                            args.threads_per_job or max(1, cores // n))
+                for n in args.workers]
     print(f"\nsample_and_score backfill, {len(categories)} risk categories, K={args.k}, "
           f"{args.max_new_tokens} new tokens")
-    print("| workers | wall time (s) | sum of run times (s) | runs | failed | speed-up |")
-    print("|---|---|---|---|---|---|")
+    print(f"{os.cpu_count()} cores")
+    print("| workers | threads per job | wall time (s) | sum of run durations (s) | runs "
+          "| failed | speed-up |")
+    print("|---|---|---|---|---|---|---|")
     base = rows[0]["wall_s"]
     for row in rows:
-        print(f"| {row['workers']} | {row['wall_s']:.0f} | {row['run_s_sum']:.0f} | "
-              f"{row['runs']} | {row['failed']} | {base / row['wall_s']:.2f}x |")
+        print(f"| {row['workers']} | {row['threads']} | {row['wall_s']:.0f} | "
+              f"{row['run_s_sum']:.0f} | {row['runs']} | {row['failed']} | "
+              f"{base / row['wall_s']:.2f}x |")
     return 0
 
 
