@@ -36,8 +36,8 @@ from assets_tests.ops.ops_support import (  # noqa: E402
     ensure_redis,
     launch_backfill,
     train_small_models,
+    wait_for_partitions,
 )
-from assets_tests.ops.test_celery_executor import wait_for_partitions  # noqa: E402
 
 
 def one_setting(template: Path, root: Path, workers: int, run_config: dict,

@@ -347,6 +347,25 @@ def runs_of(url: str, **run_filter: Any) -> list[dict[str, Any]]:
     return found["results"]
 
 
+def wait_for_partitions(server: DagsterServer, job: str, partitions: list[str],
+                        timeout: float) -> list[dict[str, Any]]:
+    """Until every partition of ``job`` has a successful run and none is still going
+    (retries included); returns all of the job's runs."""
+    def done() -> list[dict[str, Any]] | None:
+        found = runs_of(server.url, pipelineName=job)
+        if any(run["status"] not in FINISHED for run in found):
+            return None
+        succeeded = {run["tags"].get("dagster/partition") for run in found
+                     if run["status"] == "SUCCESS"}
+        return found if set(partitions) <= succeeded else None
+
+    try:
+        return wait_until(done, timeout, f"{job} over {len(partitions)} partitions",
+                          interval=2.0, alive=server._alive)
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}\n{server.log_tail()}") from error
+
+
 _LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries {
   name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 _SENSOR = """query($s: SensorSelector!) { sensorOrError(sensorSelector: $s) { __typename

@@ -46,6 +46,7 @@ from assets_tests.ops.ops_support import (
     runs_of,
     train_prompt_counts,
     train_small_models,
+    wait_for_partitions,
     wait_until,
 )
 
@@ -56,25 +57,6 @@ MODEL = "sft_model"
 SAMPLING_CONFIG = {"ops": {"sampled_responses": {"config": {"k": K, "max_new_tokens": 12}}}}
 BENCHMARK_CONFIG = {"ops": {"benchmark_results": {"config": {
     "max_questions": 8, "toxigen_per_file": 1, "max_new_tokens": 12}}}}
-
-
-def wait_for_partitions(server: DagsterServer, job: str, partitions: list[str],
-                        timeout: float) -> list[dict[str, Any]]:
-    """Until every partition of ``job`` has a successful run and none is still going
-    (retries included); returns all of the job's runs."""
-    def done() -> list[dict[str, Any]] | None:
-        found = runs_of(server.url, pipelineName=job)
-        if any(run["status"] not in FINISHED for run in found):
-            return None
-        succeeded = {run["tags"].get("dagster/partition") for run in found
-                     if run["status"] == "SUCCESS"}
-        return found if set(partitions) <= succeeded else None
-
-    try:
-        return wait_until(done, timeout, f"{job} over {len(partitions)} partitions",
-                          interval=2.0, alive=server._alive)
-    except TimeoutError as error:
-        raise TimeoutError(f"{error}\n{server.log_tail()}") from error
 
 
 def workers_of(instance: Any, run_ids: list[str]) -> dict[str, str]:

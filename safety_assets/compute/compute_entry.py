@@ -10,17 +10,14 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from safety_assets.ml.train_entry import PIPES_CONTEXT_ENV
+from safety_assets.ml.train_entry import PIPES_CONTEXT_ENV, stay_offline
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--job", required=True, help="the job folder (holds job.json)")
     args = parser.parse_args(argv)
-    # Nothing is ever downloaded; set before transformers is imported (it reads them once).
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    stay_offline()
     from safety_assets.compute.job_folder import ComputeJob
     from safety_assets.compute.tasks import run_job
 

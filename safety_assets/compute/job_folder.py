@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,9 @@ DONE_FILE = "done.json"
 class ComputeJob:
     folder: Path
 
-    @property
+    @cached_property
     def spec(self) -> dict[str, Any]:
+        # job.json never changes once the folder exists (stage_job moves it in whole).
         return json.loads((self.folder / SPEC_FILE).read_text())
 
     @property

@@ -67,6 +67,14 @@ def launch_command(
     return accelerate_prefix(num_processes, threads_per_process) + args
 
 
+def stay_offline() -> None:
+    """Nothing is ever downloaded: the hub's offline switches, set before transformers is
+    imported (it reads them once). Every job entry point calls this first."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
 def _is_main_process() -> bool:
     # Before the Accelerator exists: torchrun (behind `accelerate launch`) sets RANK.
     return int(os.environ.get("RANK", "0")) == 0
@@ -114,11 +122,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    # Nothing is ever downloaded. Set here, not at import (Dagster code imports this module
-    # for launch_command), and before transformers is imported: it reads them once.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Set here, not at import (Dagster code imports this module for launch_command).
+    stay_offline()
     from transformers.utils import logging as hf_logging
 
     from safety_assets.ml.trainer import TrainSpec, save_loss_curve, train

@@ -106,17 +106,14 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
                                          "progress_every"})},
             inputs={"prompts": prompts.select("id", "text", "history")})
         samples, report = job.output("samples"), job.report()
-    rows = samples.with_columns(
+    frame = samples.with_columns(
         pl.lit(category).alias("risk_category"), pl.lit(config.policy).alias("model"),
         pl.lit(str(model_path)).alias("model_path"), pl.lit(generation.backend).alias("backend"),
         pl.lit(config.seed, pl.Int64).alias("seed"),
         pl.lit(config.temperature, pl.Float64).alias("temperature"),
-        pl.lit(config.top_p, pl.Float64).alias("top_p")).to_dicts()
-    frame = pl.DataFrame(rows, schema={
-        "risk_category": pl.String, "prompt_id": pl.String, "sample_index": pl.Int32,
-        "response": pl.String, "model": pl.String, "model_path": pl.String,
-        "backend": pl.String, "seed": pl.Int64, "temperature": pl.Float64, "top_p": pl.Float64,
-        "finished": pl.Boolean})
+        pl.lit(config.top_p, pl.Float64).alias("top_p"),
+    ).select("risk_category", "prompt_id", "sample_index", "response", "model", "model_path",
+             "backend", "seed", "temperature", "top_p", "finished")
     with store.connect() as con:
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM sampled_responses WHERE risk_category = ?", [category])
