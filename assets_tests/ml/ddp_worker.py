@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from safety_assets.ml.train_entry import close_process_group
 from safety_assets.ml.trainer import Trainer, TrainSpec
 
 
@@ -31,7 +32,7 @@ def main() -> None:
         "backend": str(accelerator.state.backend),
         "steps": metrics["steps"],
     }))
-    accelerator.end_training()
+    close_process_group(finished=True)
 
 
 if __name__ == "__main__":

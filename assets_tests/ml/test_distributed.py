@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -65,21 +66,32 @@ def test_two_machines_on_localhost_end_with_identical_weights(make_spec, tmp_pat
     hashes = tmp_path / "hashes"
     hashes.mkdir()
     port = free_port()
-    launchers = [subprocess.Popen(
-        accelerate_prefix(2, threads_per_process=1, num_machines=2, machine_rank=rank,
-                          main_process_ip="127.0.0.1", main_process_port=port)
-        + [str(WORKER), str(tmp_path / "spec.json"), str(hashes)],
-        env=subprocess_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        for rank in (0, 1)]
-    outputs = []
-    for launcher in launchers:
-        try:
-            outputs.append(launcher.communicate(timeout=300)[0])
-        finally:
+    # Each machine's output goes to a file: an undrained pipe would block one rank's writes
+    # while the other waits for it at a collective, a deadlock of the test, not of training.
+    logs = [tmp_path / f"machine{rank}.log" for rank in (0, 1)]
+    launchers = []
+    for rank, log in zip((0, 1), logs, strict=True):
+        with log.open("w") as out:
+            launchers.append(subprocess.Popen(
+                accelerate_prefix(2, threads_per_process=1, num_machines=2, machine_rank=rank,
+                                  main_process_ip="127.0.0.1", main_process_port=port)
+                + [str(WORKER), str(tmp_path / "spec.json"), str(hashes)],
+                env=subprocess_env(), stdout=out, stderr=subprocess.STDOUT, text=True))
+    deadline = time.monotonic() + 300
+    try:
+        while any(launcher.poll() is None for launcher in launchers) \
+                and time.monotonic() < deadline:
+            if any(launcher.poll() not in (None, 0) for launcher in launchers):
+                break  # one machine failed: the other would wait for it until the deadline
+            time.sleep(1)
+    finally:
+        for launcher in launchers:
             if launcher.poll() is None:
                 launcher.kill()
-    assert [launcher.returncode for launcher in launchers] == [0, 0], \
-        "\n".join(o[-3000:] for o in outputs)
+                launcher.wait()
+    outputs = "\n".join(f"--- machine {rank} ---\n" + log.read_text()[-3000:]
+                        for rank, log in enumerate(logs))
+    assert [launcher.returncode for launcher in launchers] == [0, 0], outputs
     ranks = [json.loads((hashes / f"rank{i}.json").read_text()) for i in (0, 1)]
     assert all(r["num_processes"] == 2 and r["steps"] == 4 for r in ranks)
     assert ranks[0]["backend"] == "gloo"

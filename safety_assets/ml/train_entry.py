@@ -144,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(line, flush=True)
 
+    finished = False
     try:
         metrics = train(spec, progress=lambda p: emit(progress_line(p)))
         if main_process:
@@ -153,23 +154,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                 {k: v for k, v in summary.items() if not isinstance(v, dict)}, default=str))
             if pipes is not None:
                 _report(pipes, summary, args.asset_key)
+        finished = True
     except BaseException as error:
         if pipes is not None:
             # Reports the exception to Dagster (as `with open_dagster_pipes()` would).
             pipes.__exit__(type(error), error, error.__traceback__)
         raise
     finally:
-        _close_process_group()
+        close_process_group(finished)
     if pipes is not None:
         pipes.close()
     return 0
 
 
-def _close_process_group() -> None:
+def close_process_group(finished: bool) -> None:
+    """End this rank's part in a data-parallel run, if it has one.
+
+    After a finished run the ranks meet at a barrier before the group is destroyed: a rank
+    that destroys it while a peer still talks to it can hang them both (pytorch#75097). After
+    a failure there is neither: a peer may be inside a collective that never completes, and
+    the launcher stops the other ranks when this one exits non-zero."""
     import torch.distributed as dist
 
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()) or not finished:
+        return
+    dist.barrier()
+    dist.destroy_process_group()
 
 
 def _report(pipes: Any, metadata: dict[str, Any], asset_key: str | None) -> None:

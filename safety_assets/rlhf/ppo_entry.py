@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from safety_assets.ml.train_entry import close_process_group, stay_offline
+
+stay_offline()
 
 
 def plot_stats(stats: list[dict[str, Any]], path: Path) -> Path:
@@ -158,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spec", required=True)
     args = parser.parse_args(argv)
     spec = json.loads(Path(args.spec).read_text())
+    finished = False
     try:
         if os.environ.get("DAGSTER_PIPES_CONTEXT") and is_main_process():
             # Every rank inherits the Pipes variables; only rank 0 speaks Pipes.
@@ -171,11 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             summary = run(spec, print if is_main_process() else (lambda line: None))
             if is_main_process():
                 print(json.dumps(summary, indent=1))
+        finished = True
     finally:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            dist.destroy_process_group()
+        close_process_group(finished)
     return 0
 
 
