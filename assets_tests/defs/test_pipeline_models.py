@@ -75,9 +75,15 @@ def chain(tmp_path_factory, make_home):
     }}
     trained = dg.materialize(MODEL_ASSETS, resources=resources, instance=home.instance,
                           run_config=run_config, raise_on_error=False)
+    # Sampling, scoring and benchmarks run their compute jobs in this process here: through
+    # Pipes they are covered by the ops tests (backfill, Celery) and compute/test_compute_jobs;
+    # distillation and the comparison tasks still go through Pipes below. That saves the 16
+    # job processes' imports.
+    in_process = {**resources, "compute": home.pipeline_resources(
+        compute_in_process=True)["compute"]}
     sampling = {
         key: dg.materialize(SAMPLING_ASSETS, partition_key=key,
-                         resources=resources, instance=home.instance,
+                         resources=in_process, instance=home.instance,
                          run_config={"ops": {"sampled_responses": {"config": {
                              "k": 4, "max_new_tokens": 12}}}})
         for key in risk_categories.get_partition_keys()
@@ -105,7 +111,7 @@ def chain(tmp_path_factory, make_home):
                                 "stages": ["base_model", "distilled_model"]}}}})
     benchmarks = {
         (model, benchmark): dg.materialize(
-            [evaluation_assets.benchmark_results], resources=resources, instance=home.instance,
+            [evaluation_assets.benchmark_results], resources=in_process, instance=home.instance,
             partition_key=dg.MultiPartitionKey({"model": model, "benchmark": benchmark}),
             run_config={"ops": {"benchmark_results": {"config": {
                 "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})

@@ -14,7 +14,6 @@ of the first run.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from typing import Any
 
@@ -23,14 +22,12 @@ import pytest
 from assets_tests.ops.ops_support import (
     FINISHED,
     IN_PROCESS,
-    INSTANCE_YAML,
     DagsterServer,
     InboxDropper,
     graphql,
     launch_backfill,
     runs_of,
     train_prompt_counts,
-    train_small_models,
     wait_until,
 )
 
@@ -88,19 +85,16 @@ def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a["startTime"] < b["endTime"] and b["startTime"] < a["endTime"]
 
 
-def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(tmp_path):
+def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(
+        trained_home):
     from dagster import DagsterInstance
 
     from safety_assets.defs.rlhf.category_partitions import risk_categories
     from safety_assets.storage.warehouse import Warehouse
 
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(INSTANCE_YAML, home / "dagster.yaml")
+    home = trained_home
     timings: dict[str, float] = {}
     started = time.monotonic()
-    train_small_models(home)
-    timings["models_trained"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()
     expected = train_prompt_counts(store)

@@ -24,7 +24,6 @@ Every service is stopped at the end, whatever happened.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ import pytest
 
 from assets_tests.ops.ops_support import (
     FINISHED,
-    INSTANCE_YAML,
     CeleryWorker,
     DagsterServer,
     InboxDropper,
@@ -45,7 +43,6 @@ from assets_tests.ops.ops_support import (
     prepare_small_evaluation,
     runs_of,
     train_prompt_counts,
-    train_small_models,
     wait_for_partitions,
     wait_until,
 )
@@ -74,7 +71,8 @@ def workers_of(instance: Any, run_ids: list[str]) -> dict[str, str]:
     return seen
 
 
-def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(tmp_path: Path):
+def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(
+        trained_home: Path, tmp_path: Path):
     ensure_redis()
     import dagster
 
@@ -87,14 +85,11 @@ def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(tmp_pat
     from safety_assets.defs.rlhf.category_partitions import risk_categories
     from safety_assets.storage.warehouse import Warehouse
 
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(INSTANCE_YAML, home / "dagster.yaml")
+    home = trained_home
     timings: dict[str, float] = {}
     started = time.monotonic()
-    train_small_models(home)
     prepare_small_evaluation(home, [MODEL])
-    timings["models_trained"] = time.monotonic() - started
+    timings["evaluation_prepared"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()
     expected = train_prompt_counts(store)

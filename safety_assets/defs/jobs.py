@@ -21,10 +21,18 @@ EVAL_SETUP_ASSETS = dg.AssetSelection.assets(
     "evaluation_models", "truthfulqa_judges", "toxicity_classifier", "safety_judge_model",
     "safety_judge_validation")
 
+# Intake runs in its run's process, whatever the deployment's executor: its two steps take
+# seconds and write the warehouse, which lives beside the runs. A process per step (Dagster's
+# default) spent ~15 s importing per step, and intake runs go one at a time (the queue's tag
+# limit), so that overhead bounded how fast files land; a Celery worker elsewhere would not
+# even see the warehouse file.
+INTAKE_EXECUTOR = dg.in_process_executor
+
 annotation_intake_job = dg.define_asset_job(
     "annotation_intake",
     selection=INTAKE_ASSETS,
     tags={"safety_assets/stage": "intake"},
+    executor_def=INTAKE_EXECUTOR,
     description="Read, validate and quarantine one inbox file (one batch partition).",
 )
 
@@ -32,6 +40,7 @@ annotation_revalidation_job = dg.define_asset_job(
     "annotation_revalidation",
     selection=INTAKE_ASSETS - dg.AssetSelection.assets("raw_annotations"),
     tags={"safety_assets/stage": "intake"},
+    executor_def=INTAKE_EXECUTOR,
     description="Validate one batch again from its stored raw rows, with the repairs sent for "
                 "its quarantined rows (the quarantine repair sensor starts it).",
 )
