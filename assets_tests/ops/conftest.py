@@ -1,4 +1,5 @@
-"""A home with the small models trained once per session, for the server-side tests."""
+"""A home with the small models trained and the evaluation prepared once per session, for the
+server-side tests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assets_tests.ops.ops_support import INSTANCE_YAML, train_small_models
+from assets_tests.ops.ops_support import (
+    EVALUATED,
+    INSTANCE_YAML,
+    prepare_small_evaluation,
+    train_small_models,
+)
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +24,7 @@ def _small_models_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home.mkdir()
     shutil.copy(INSTANCE_YAML, home / "dagster.yaml")
     train_small_models(home)
+    prepare_small_evaluation(home, [EVALUATED])
     shutil.copytree(home, base / "template", symlinks=True)
     return home
 

@@ -738,6 +738,8 @@ def kill_tree(process: Any) -> list[int]:
 # ------------------------------------------------ small models for the server-side tests
 
 SMALL_PROFILE = {"vocab_size": 512, "hidden": 48, "layers": 2, "heads": 2, "max_length": 96}
+# The stage the session home (ops/conftest.py) prepares for evaluation.
+EVALUATED = "sft_model"
 
 
 def train_small_models(home: Path) -> None:

@@ -164,7 +164,8 @@ def test_ops_backfill_from_graphql_runs_beside_the_sensor_and_reruns_as_a_no_op(
                 assert meta["samples"] == first_meta["samples"]
         assert store.query("SELECT * FROM sampled_responses ORDER BY ALL").equals(before)
         assert store.query("SELECT * FROM reward_scores ORDER BY ALL").equals(scores_before)
-        recorded = store.query("SELECT DISTINCT run_id FROM asset_versions")
+        recorded = store.query("SELECT DISTINCT run_id FROM asset_versions WHERE asset IN "
+                               "('sampled_responses', 'reward_scores')")
         assert set(recorded["run_id"]) <= first_ids
 
     def seconds(runs: list[dict[str, Any]]) -> float:

@@ -31,6 +31,7 @@ from typing import Any
 import pytest
 
 from assets_tests.ops.ops_support import (
+    EVALUATED,
     FINISHED,
     CeleryWorker,
     DagsterServer,
@@ -40,7 +41,6 @@ from assets_tests.ops.ops_support import (
     ensure_redis,
     kill_tree,
     launch_backfill,
-    prepare_small_evaluation,
     runs_of,
     train_prompt_counts,
     wait_for_partitions,
@@ -50,7 +50,7 @@ from assets_tests.ops.ops_support import (
 pytestmark = pytest.mark.e2e
 
 K = 4
-MODEL = "sft_model"
+MODEL = EVALUATED  # the model the session home prepared for evaluation
 SAMPLING_CONFIG = {"ops": {"sampled_responses": {"config": {"k": K, "max_new_tokens": 12}}}}
 BENCHMARK_CONFIG = {"ops": {"benchmark_results": {"config": {
     "max_questions": 8, "toxigen_per_file": 1, "max_new_tokens": 12}}}}
@@ -88,8 +88,6 @@ def test_ops_celery_workers_share_the_steps_and_a_lost_worker_is_retried(
     home = trained_home
     timings: dict[str, float] = {}
     started = time.monotonic()
-    prepare_small_evaluation(home, [MODEL])
-    timings["evaluation_prepared"] = time.monotonic() - started
     store = Warehouse(home / "warehouse.duckdb")
     categories = risk_categories.get_partition_keys()
     expected = train_prompt_counts(store)
