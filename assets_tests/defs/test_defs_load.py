@@ -112,11 +112,12 @@ def test_the_executor_is_celery_only_when_the_deployment_says_so(monkeypatch):
 
 
 def test_intake_runs_in_process_and_the_heavy_jobs_take_the_deployments_executor(monkeypatch):
+    import safety_assets.definitions
     from safety_assets.defs import executors
 
     monkeypatch.setenv(executors.EXECUTOR_ENV, "celery")
     celery_defs = dg.load_from_defs_folder(
-        path_within_project=Path(sys.modules["safety_assets.definitions"].__file__).parent)
+        path_within_project=Path(safety_assets.definitions.__file__).parent)
     executor_of = {job.name: celery_defs.resolve_job_def(job.name).executor_def.name
                    for job in celery_defs.jobs}
     assert executor_of["annotation_intake"] == executor_of["annotation_revalidation"] == \
@@ -126,4 +127,3 @@ def test_intake_runs_in_process_and_the_heavy_jobs_take_the_deployments_executor
     assert defs.resolve_job_def("sample_and_score").executor_def.name == \
         "multi_or_in_process_executor"
     assert defs.resolve_job_def("annotation_intake").executor_def.name == "in_process"
-

@@ -66,8 +66,8 @@ def test_two_machines_on_localhost_end_with_identical_weights(make_spec, tmp_pat
     hashes = tmp_path / "hashes"
     hashes.mkdir()
     port = free_port()
-    # Each machine's output goes to a file: an undrained pipe would block one rank's writes
-    # while the other waits for it at a collective, a deadlock of the test, not of training.
+    # Each machine's output goes to a file, and both machines are waited on at once: a failure
+    # or a hang then shows both machines' logs, not only those of the first one waited on.
     logs = [tmp_path / f"machine{rank}.log" for rank in (0, 1)]
     launchers = []
     for rank, log in zip((0, 1), logs, strict=True):

@@ -101,7 +101,7 @@ def test_ops_instance_on_postgres_runs_intake_and_the_run_queue(tmp_path: Path):
             timings["server_up"] = time.monotonic() - started
             client = DagsterGraphQLClient("127.0.0.1", port_number=server.port, timeout=60)
             queued = [
-                client.submit_job_execution("annotation_intake", run_config={},
+                client.submit_job_execution("annotation_intake",
                                             tags={"dagster/partition": keys[name]})
                 for name in ("pg3", "pg4")
             ]

@@ -110,7 +110,7 @@ def test_ops_ui_draws_every_stage_and_runs_intake_from_graphql(tmp_path: Path):
                 instance.add_dynamic_partitions(annotation_batches.name, [key])
             client = DagsterGraphQLClient("127.0.0.1", port_number=server.port, timeout=60)
             run_id = client.submit_job_execution(
-                "annotation_intake", run_config={}, tags={"dagster/partition": key})
+                "annotation_intake", tags={"dagster/partition": key})
             statuses = wait_for_runs(client, [run_id], timeout=240, server=server)
             assert statuses == {run_id: "SUCCESS"}, server.log_tail()
             timings["run_succeeded"] = time.monotonic() - started
