@@ -4,8 +4,12 @@ Rejection sampling draws K answers per prompt and PPO one per prompt, so the rou
 are: plain transformers ``generate`` on a batch of 32 prompts; 4 prompts x 8 samples through
 ``num_return_sequences`` (each prompt processed 8 times); the same 4 x 8 with the prompt's KV
 cache computed once and copied 8 times (``HFBackend(share_prompt_cache=True)``); a bigger
-batch; a static KV cache; and, when ``llama_cpp`` is importable, llama.cpp on the Q4_1 GGUF
-itself (one sequence at a time, quantized weights: a reference point, not the same model).
+batch; a static KV cache; when ``llama_cpp`` is importable, llama.cpp on the Q4_1 GGUF
+itself (one sequence at a time, quantized weights: a reference point, not the same model);
+and the project's own sampling loop (``HFBackend(decoder="loop")``,
+:mod:`safety_assets.rlhf.decoding`) on the same batches: exact top-p from a partial top-k,
+finished rows leaving the batch, one prompt pass for K samples. Routes 1-5 are
+``generate``; "vs 1" is each route over route 1, measured in the same run.
 
     python benchmarks/sampling_real.py                     # 2 threads, 64 new tokens
     python benchmarks/sampling_real.py --max-new-tokens 32 --threads 4
@@ -131,12 +135,16 @@ def main(argv: list[str] | None = None) -> int:
     import_s = time.perf_counter() - started
     model = load_causal_lm(folder, device="cpu").eval()
     tokenizer = load_tokenizer(folder, padding_side="left")
-    plain = HFBackend((model, tokenizer), batch_size=args.batch)
-    shared = HFBackend((model, tokenizer), batch_size=args.batch, share_prompt_cache=True)
+    plain = HFBackend((model, tokenizer), batch_size=args.batch, decoder="generate")
+    shared = HFBackend((model, tokenizer), batch_size=args.batch, share_prompt_cache=True,
+                       decoder="generate")
+    loop = HFBackend((model, tokenizer), batch_size=args.batch, decoder="loop")
+    loop_big = HFBackend((model, tokenizer), batch_size=2 * args.batch, decoder="loop")
     render = plain.render_prompt
     distinct = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(args.batch)]
     bigger = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(2 * args.batch)]
     groups = [render(q) for q in QUESTIONS[: max(1, args.batch // args.k)]]
+    bigger_groups = [render(q) for q in QUESTIONS[: max(1, 2 * args.batch // args.k)]]
     settings = dict(max_new_tokens=args.max_new_tokens, temperature=args.temperature,
                     top_p=args.top_p, seed=0)
     plain.generate(distinct[:2], max_new_tokens=4)  # warm-up (first-call allocations)
@@ -149,11 +157,20 @@ def main(argv: list[str] | None = None) -> int:
         (f"3 hf shared prompt cache, {len(groups)} prompts x {args.k}",
          lambda: _tokens(shared.generate_with_status(groups, n=args.k, **settings))),
         (f"4 hf generate, one batch of {2 * args.batch} prompts",
-         lambda: _tokens(HFBackend((model, tokenizer), batch_size=2 * args.batch)
+         lambda: _tokens(HFBackend((model, tokenizer), batch_size=2 * args.batch,
+                                   decoder="generate")
                          .generate_with_status(bigger, n=1, **settings))),
         (f"5 hf generate + static cache, {args.batch} prompts",
          _static_cache_route(model, tokenizer, distinct, args)),
         ("6 llama.cpp Q4_1 GGUF, 1 at a time", _llama_cpp_route(distinct, args)),
+        (f"7 loop, {args.batch} prompts x 1",
+         lambda: _tokens(loop.generate_with_status(distinct, n=1, **settings))),
+        (f"8 loop, {len(groups)} prompts x {args.k} (one prompt pass each)",
+         lambda: _tokens(loop.generate_with_status(groups, n=args.k, **settings))),
+        (f"9 loop, one batch of {2 * args.batch} prompts",
+         lambda: _tokens(loop_big.generate_with_status(bigger, n=1, **settings))),
+        (f"10 loop, {len(bigger_groups)} prompts x {args.k} in one batch",
+         lambda: _tokens(loop_big.generate_with_status(bigger_groups, n=args.k, **settings))),
     ]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     prompt_tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"])
