@@ -33,6 +33,7 @@ from safety_assets.intake.batch_store import (
 from safety_assets.storage.warehouse import Warehouse
 
 path, stage, db, chunk_rows = Path(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+suite_rows = int(sys.argv[5]) or None   # 0: the suites size their chunks (the default)
 store = Warehouse(db)
 started = time.time()
 rows = 0
@@ -46,7 +47,7 @@ elif stage == "validate":
         batch = validate_stored_batch(store, "b", Path(folder), chunk_rows=chunk_rows)
         with store.connect() as con:
             _partition_metadata(con, batch)
-        suites = stored_batch_suites(batch, chunk_rows=chunk_rows)
+        suites = stored_batch_suites(batch, chunk_rows=suite_rows)
         assert suites.prompts.success and suites.preference_pairs.success, suites
         rows = batch.n_rows
 elif stage == "read_json":
@@ -95,7 +96,8 @@ def write_file(path: Path, megabytes: int) -> int:
     return rows
 
 
-def measure(path: Path, stage: str, db: Path, chunk_rows: int) -> dict[str, float]:
+def measure(path: Path, stage: str, db: Path, chunk_rows: int,
+            suite_rows: int = 0) -> dict[str, float]:
     if stage == "imports":
         code = ("import json, resource; import duckdb; "
                 "import safety_assets.defs.intake.intake_assets; "
@@ -103,7 +105,8 @@ def measure(path: Path, stage: str, db: Path, chunk_rows: int) -> dict[str, floa
                 "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
         command = [sys.executable, "-c", code]
     else:
-        command = [sys.executable, "-c", CHILD, str(path), stage, str(db), str(chunk_rows)]
+        command = [sys.executable, "-c", CHILD, str(path), stage, str(db), str(chunk_rows),
+                   str(suite_rows)]
     out = subprocess.run(command, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{stage} failed ({out.returncode}):\n{out.stderr[-4000:]}")
@@ -114,6 +117,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes-mb", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--chunk-rows", type=int, default=10_000)
+    parser.add_argument("--suite-chunk-rows", type=int, default=0,
+                        help="rows per GX chunk (default 0: sized by the rows' length, as the "
+                             "asset does); 10000 is the fixed size before that")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="where the batch file, warehouse and scratch go (default: TMPDIR)")
     args = parser.parse_args()
@@ -129,7 +135,7 @@ def main() -> None:
             db = Path(folder) / "warehouse.duckdb"
             seconds = {}
             for stage in ("read_json", "raw", "validate"):
-                result = measure(path, stage, db, args.chunk_rows)
+                result = measure(path, stage, db, args.chunk_rows, args.suite_chunk_rows)
                 seconds[stage] = result["seconds"]
                 print(f"{size:>8} {result['rows']:>11,} {stage:>9} {result['seconds']:>8.1f} "
                       f"{result['peak_mib']:>13,.0f}", flush=True)

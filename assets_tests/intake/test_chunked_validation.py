@@ -7,13 +7,14 @@ import json
 import math
 from pathlib import Path
 
+import duckdb
 import great_expectations as gx
 import polars as pl
 import pytest
 
 from safety_assets.defs.intake.intake_checks import batch_checks
 from safety_assets.intake import expectations as ex
-from safety_assets.intake import hh_rlhf
+from safety_assets.intake import hh_rlhf, suites
 from safety_assets.intake.batch_store import raw_frames, validate_stored_batch
 from safety_assets.intake.parser import RawRow, read_rows
 from safety_assets.intake.records import KINDS, PREFERENCE, PROMPT
@@ -198,14 +199,14 @@ def _key(failure: dict) -> str:
                        for k, value in failure.items()}, sort_keys=True, default=str)
 
 
-def _checks(chunk_rows: int) -> dict[str, dict]:
+def _checks(chunk_rows: int | None) -> dict[str, dict]:
     results = batch_checks(BAD_PROMPTS, BAD_DEMOS, BAD_PAIRS, pl.DataFrame(),
                            chunk_rows=chunk_rows)
     return {r.check_name: {"passed": r.passed, "severity": r.severity,
                            **{k: v.value for k, v in r.metadata.items()}} for r in results}
 
 
-@pytest.mark.parametrize("chunk_rows", [1, 2, 3])
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, None])
 def test_gx_suites_merged_over_chunks_report_what_one_whole_frame_run_reports(chunk_rows):
     chunked, whole = _checks(chunk_rows), _checks(10_000)
     assert json.dumps(chunked, default=str) == json.dumps(whole, default=str)
@@ -232,3 +233,17 @@ def test_gx_suites_merged_over_chunks_report_what_one_whole_frame_run_reports(ch
                   if f["expectation"] == "expect_column_values_to_be_unique")
     assert unique["unexpected_count"] == 5 and unique["examples"] == ["a", "b", "a", "b", "a"]
     assert chunked["quarantine_empty"]["passed"]
+
+
+def test_suite_chunks_grow_as_rows_shrink_within_the_same_memory_bound():
+    limit = ex.DEFAULT_LIMITS.max_text_chars
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (id VARCHAR, text VARCHAR)")
+        con.execute("INSERT INTO t VALUES ('a', repeat('x', 100)), ('b', repeat('y', 399))")
+        # the longest row is 1 + 399 bytes: 100 rows of it take what 1 row at the limit takes
+        assert suites.rows_per_chunk(con, "t", ["id", "text"], 8) == 8 * limit // 400
+        assert suites.rows_per_chunk(con, "t", ["id", "text"], 10_000) == suites.MAX_CHUNK_ROWS
+        con.execute(f"INSERT INTO t VALUES ('c', repeat('z', {limit}))")
+        assert suites.rows_per_chunk(con, "t", ["id", "text"], 8) == 8
+        con.execute("DELETE FROM t")
+        assert suites.rows_per_chunk(con, "t", ["id", "text"], 8) == suites.MAX_CHUNK_ROWS

@@ -179,10 +179,10 @@ def validate_stored_batch(store: Warehouse, batch_id: str, scratch: Path, *,
                        n_repair_requests)
 
 
-def stored_batch_suites(batch: StoredBatch, chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+def stored_batch_suites(batch: StoredBatch, chunk_rows: int | None = None,
                         memory_limit: str = staging.DEFAULT_MEMORY_LIMIT) -> BatchSuites:
     """The GX suites of a validated batch, read from its scratch database (no warehouse lock
-    held while they run)."""
+    held while they run); ``chunk_rows`` as :func:`suites.run_batch_suites` takes it."""
     with duckdb.connect(str(batch.stage_file), read_only=True) as con:
         staging.limit_memory(con, batch.stage_file.parent, memory_limit)
         return run_batch_suites(con, chunk_rows=chunk_rows)

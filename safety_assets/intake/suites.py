@@ -9,6 +9,7 @@ SQL aggregate of the whole batch, so memory does not grow with the batch.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -28,6 +29,8 @@ RATINGS = staging.ACCEPTED_TABLES[RATING]
 QUARANTINE = staging.QUARANTINE_TABLE
 # Rows of duplicated ids handed to GX: enough for its examples, never the whole batch.
 _DUPLICATE_SAMPLE = 20
+# The most rows one chunk holds, however short they are: pandas keeps an object per cell.
+MAX_CHUNK_ROWS = 100_000
 
 
 @dataclass
@@ -64,14 +67,35 @@ def stage_frames(con: duckdb.DuckDBPyConnection, prompts: pl.DataFrame,
             con.unregister("_frame")
 
 
-def run_batch_suites(con: duckdb.DuckDBPyConnection,
-                     chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+def rows_per_chunk(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
+                   chunk_rows: int) -> int:
+    """How many rows of ``table`` one chunk holds. ``chunk_rows`` rows whose texts are as long
+    as the limits allow bound a chunk's memory; a batch whose longest row (its ``columns``'
+    bytes together) is shorter fits proportionally more rows in the same bound, up to
+    :data:`MAX_CHUNK_ROWS`. GX costs about a tenth of a second per chunk and suite on top of
+    its work on the rows, so fewer chunks are faster."""
+    width = " + ".join(f"coalesce(strlen({c}), 0)" for c in columns)
+    longest = con.sql(f"SELECT max({width}) FROM {table}").fetchall()[0][0] or 0
+    fits = chunk_rows * ex.DEFAULT_LIMITS.max_text_chars // max(int(longest), 1)
+    return max(chunk_rows, min(fits, MAX_CHUNK_ROWS))
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
+            texts: list[str], chunk_rows: int | None) -> Iterator[pl.DataFrame]:
+    """``columns`` of ``table`` in chunks of ``chunk_rows`` rows; None: as many as
+    :func:`rows_per_chunk` finds room for, measured over ``texts``."""
+    rows = chunk_rows or rows_per_chunk(con, table, texts, staging.DEFAULT_CHUNK_ROWS)
+    return staging.frames(con, f"SELECT {', '.join(columns)} FROM {table}", rows)
+
+
+def run_batch_suites(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = None,
                      max_reasons: int = 20) -> BatchSuites:
-    """Every intake suite of the batch staged in ``con``, ``chunk_rows`` rows at a time."""
+    """Every intake suite of the batch staged in ``con``, ``chunk_rows`` rows at a time;
+    None (the default): chunks sized by the rows' length (:func:`rows_per_chunk`)."""
     prompts = ex.ChunkedSuite("prompts", ex.prompt_expectations())
     untagged = ex.ChunkedSuite("untagged", ex.untagged_expectations())
-    for chunk in staging.frames(
-            con, f"SELECT id, text, risk_category, attack_vector FROM {PROMPTS}", chunk_rows):
+    for chunk in _chunks(con, PROMPTS, ["id", "text", "risk_category", "attack_vector"],
+                         ["id", "text"], chunk_rows):
         prompts.validate_chunk(chunk)
         untagged.validate_chunk(chunk)
     _validate_unique_ids(con, prompts, PROMPTS)
@@ -86,19 +110,21 @@ def run_batch_suites(con: duckdb.DuckDBPyConnection,
             coverage.validate_whole(expectation, categories)
 
     demonstrations = ex.ChunkedSuite("demonstrations", ex.demonstration_expectations())
-    for chunk in staging.frames(con, f"SELECT id, prompt_id, response FROM {DEMONSTRATIONS}",
-                                chunk_rows):
+    for chunk in _chunks(con, DEMONSTRATIONS, ["id", "prompt_id", "response"],
+                         ["id", "prompt_id", "response"], chunk_rows):
         demonstrations.validate_chunk(chunk)
     _validate_unique_ids(con, demonstrations, DEMONSTRATIONS)
 
     pairs = ex.ChunkedSuite("preference_pairs", ex.preference_expectations())
-    for chunk in staging.frames(con, f"SELECT id, chosen, rejected, strength, axis, "
-                                     f"rejected_safe FROM {PAIRS}", chunk_rows):
+    for chunk in _chunks(con, PAIRS, ["id", "chosen", "rejected", "strength", "axis",
+                                      "rejected_safe"], ["id", "chosen", "rejected"],
+                         chunk_rows):
         pairs.validate_chunk(ex.preference_frame(chunk))
     _validate_unique_ids(con, pairs, PAIRS)
 
     ratings = ex.ChunkedSuite("safety_ratings", ex.rating_expectations())
-    for chunk in staging.frames(con, f"SELECT id, task_id, rating FROM {RATINGS}", chunk_rows):
+    for chunk in _chunks(con, RATINGS, ["id", "task_id", "rating"], ["id", "task_id"],
+                         chunk_rows):
         ratings.validate_chunk(chunk)
     _validate_unique_ids(con, ratings, RATINGS)
 

@@ -7,7 +7,6 @@ import polars as pl
 
 from safety_assets.defs.metadata import markdown_table
 from safety_assets.intake import expectations as ex
-from safety_assets.intake import staging
 from safety_assets.intake.suites import BatchSuites, run_batch_suites, stage_frames
 
 BATCH_CHECKS = [
@@ -79,7 +78,7 @@ def check_results(suites: BatchSuites) -> list[dg.AssetCheckResult]:
 
 def batch_checks(prompts: pl.DataFrame, demonstrations: pl.DataFrame,
                  pairs: pl.DataFrame, quarantine: pl.DataFrame,
-                 chunk_rows: int = staging.DEFAULT_CHUNK_ROWS,
+                 chunk_rows: int | None = None,
                  ratings: pl.DataFrame | None = None) -> list[dg.AssetCheckResult]:
     """The GX suites of one batch given as frames, as check results (tests on bad data): the
     same chunked suites the asset runs on a staged batch."""
