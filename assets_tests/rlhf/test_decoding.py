@@ -7,8 +7,9 @@ import pytest
 import torch
 from transformers.generation.logits_process import TopPLogitsWarper
 
-from safety_assets.rlhf.decoding import decode, draw_tokens
+from safety_assets.rlhf.decoding import SharedPrefix, common_prefix, decode, draw_tokens
 from safety_assets.rlhf.generation import (
+    HFBackend,
     encode,
     pad_batch,
     pad_token_id,
@@ -102,3 +103,46 @@ def test_unknown_decoder_is_refused(policy, tokenizer, chat_prompts):
     input_ids, mask = _inputs(tokenizer, chat_prompts[:1])
     with pytest.raises(ValueError, match="unknown decoder 'fast'"):
         sample_ids(policy, input_ids, mask, 1, 4, 0.0, 1.0, 0, [1], decoder="fast")
+
+
+def test_common_prefix_leaves_every_row_a_token_of_its_own():
+    assert common_prefix([[1, 2, 3, 4], [1, 2, 3, 5, 6]]) == [1, 2, 3]
+    assert common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == [1, 2]
+    assert common_prefix([[7, 8], [1, 2]]) == []
+    assert common_prefix([]) == []
+
+
+PRIMER = ("Answer briefly and truthfully. Q: What is two plus two? A: Four. "
+          "Q: What colour is grass? A: Green. ")
+
+
+def test_a_shared_prefix_gives_the_answers_computed_without_it(policy, tokenizer):
+    questions = ["Q: Where is Paris? A:", "Q: Why? A:", "Q: Name a long river in Africa. A:",
+                 "Q: Is ice cold? A:", "Q: Who wrote it? A:"]
+    prompts = [PRIMER + q for q in questions]
+    answers = {}
+    for name, kwargs in {"shared": {}, "each": {"share_common_prefix": False},
+                         "generate": {"decoder": "generate"}}.items():
+        # batches of two: the prefix built for the first batch serves the later ones
+        backend = HFBackend((policy, tokenizer), batch_size=2, **kwargs)
+        answers[name] = backend.generate(prompts, max_new_tokens=16, temperature=0)
+    assert answers["shared"] == answers["each"] == answers["generate"]
+    assert all(a[0] for a in answers["shared"])
+
+
+def test_a_shared_prefix_is_computed_once_per_call(policy, tokenizer, monkeypatch):
+    built = []
+    original = SharedPrefix.build.__func__
+
+    def counting(cls, model, ids):
+        built.append(len(ids))
+        return original(cls, model, ids)
+
+    monkeypatch.setattr(SharedPrefix, "build", classmethod(counting))
+    prompts = [PRIMER + q for q in ["Q: One? A:", "Q: Two? A:", "Q: Three? A:", "Q: Four? A:"]]
+    HFBackend((policy, tokenizer), batch_size=2).generate(prompts, max_new_tokens=4,
+                                                          temperature=0)
+    assert len(built) == 1 and built[0] >= len(PRIMER)
+    HFBackend((policy, tokenizer), batch_size=2).generate(["hi", "ho"], max_new_tokens=4,
+                                                          temperature=0)
+    assert len(built) == 1   # nothing long enough in common: no prefix pass

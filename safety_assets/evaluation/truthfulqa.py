@@ -154,9 +154,10 @@ GenerateFn = Callable[[list[str]], list[str]]
 
 
 def generate_answers(
-    questions: Sequence[str], generate_fn: GenerateFn, *, batch_size: int = 8
+    questions: Sequence[str], generate_fn: GenerateFn, *, batch_size: int = 32
 ) -> list[str]:
-    """Answer each question with ``generate_fn`` on its 6-shot prompt.
+    """Answer each question with ``generate_fn`` on its 6-shot prompt, ``batch_size``
+    questions a call (a sampling backend shares the primer within a call).
 
     ``generate_fn`` maps a batch of prompts to the text generated after each prompt (not the
     prompt itself). Llama 2 decodes these benchmarks with temperature 0.1 / top-p 0.9; greedy

@@ -43,7 +43,7 @@ from safety_assets.ml.chat_format import (
     is_rendered,
     render_prompt,
 )
-from safety_assets.rlhf.decoding import decode
+from safety_assets.rlhf.decoding import MIN_SHARED_PREFIX, SharedPrefix, common_prefix, decode
 
 DECODERS = ("loop", "generate")
 VLLM_MISSING = (
@@ -197,6 +197,7 @@ def sample_ids(
     eos_ids: Sequence[int],
     share_prompt: bool = False,
     decoder: str = "loop",
+    prefix: SharedPrefix | None = None,
 ) -> torch.Tensor:
     """Generated ids only, shape ``(batch * n, <= max_new_tokens)``; row ``i * n + j`` is sample
     ``j`` of prompt ``i``. Inputs must be left padded and on the model's device. Greedy decoding
@@ -207,15 +208,19 @@ def sample_ids(
     ``"generate"`` (transformers' own). ``share_prompt`` (``generate``, sampling with
     ``n > 1``): run each prompt through the model once and copy its KV cache ``n`` times,
     instead of letting ``generate`` process ``n`` copies of the prompt. Either way the random
-    draws differ from plain ``generate``'s, so a seed gives other (equally valid) samples."""
+    draws differ from plain ``generate``'s, so a seed gives other (equally valid) samples.
+    ``prefix`` (the loop only): the ids every prompt starts with, already computed; the
+    inputs are then what follows it."""
     from transformers import GenerationConfig
 
     if decoder not in DECODERS:
         raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")
+    if prefix is not None and decoder != "loop":
+        raise ValueError("a shared prefix needs the loop decoder")
     greedy = temperature <= 0
     if decoder == "loop":
         new = decode(model, input_ids, attention_mask, 1 if greedy else n, max_new_tokens,
-                     temperature, top_p, pad_id, eos_ids)
+                     temperature, top_p, pad_id, eos_ids, prefix=prefix)
         return new.repeat_interleave(n, dim=0) if greedy and n > 1 else new
     shared = share_prompt and not greedy and n > 1 and input_ids.shape[1] > 1
     config = GenerationConfig(
@@ -328,7 +333,9 @@ class HFBackend(GenerationBackend):
     distribution, about twice as fast on CPU) or ``"generate"`` (transformers' own).
     ``share_prompt_cache`` (``generate`` only; the loop always shares): compute each prompt
     once for its ``n`` samples (see :func:`sample_ids`); faster for ``n > 1``, but other
-    samples for the same seed.
+    samples for the same seed. ``share_common_prefix`` (the loop): the tokens every prompt of
+    a call starts with (a few-shot primer, a system turn) are computed once per call
+    (:class:`~safety_assets.rlhf.decoding.SharedPrefix`), not once per prompt.
     """
 
     def __init__(
@@ -343,6 +350,7 @@ class HFBackend(GenerationBackend):
         sort_by_length: bool = True,
         share_prompt_cache: bool = False,
         decoder: str = "loop",
+        share_common_prefix: bool = True,
     ) -> None:
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")
@@ -369,6 +377,7 @@ class HFBackend(GenerationBackend):
         self.sort_by_length = sort_by_length
         self.share_prompt_cache = share_prompt_cache
         self.decoder = decoder
+        self.share_common_prefix = share_common_prefix and decoder == "loop"
         self.model.eval()
 
     def generate_with_status(
@@ -394,9 +403,22 @@ class HFBackend(GenerationBackend):
         texts: list[list[str]] = [[] for _ in prompts]
         finished: list[list[bool]] = [[] for _ in prompts]
         token_ids: list[list[list[int]]] = [[] for _ in prompts]
+        # Within one call the model's weights do not change, so a prefix computed for one
+        # batch serves every later batch that starts with it too.
+        shared: SharedPrefix | None = None
         for b, start in enumerate(range(0, len(order), self.batch_size)):
             chunk = order[start:start + self.batch_size]
-            input_ids, attention_mask = pad_batch([ids[i] for i in chunk], pad_id, "left")
+            rows = [ids[i] for i in chunk]
+            prefix = None
+            if self.share_common_prefix:
+                common = common_prefix(rows)
+                if shared is not None and common[:len(shared.ids)] == shared.ids:
+                    prefix = shared
+                elif len(common) >= MIN_SHARED_PREFIX:
+                    prefix = shared = SharedPrefix.build(self.model, common)
+            if prefix is not None:
+                rows = [row[len(prefix.ids):] for row in rows]
+            input_ids, attention_mask = pad_batch(rows, pad_id, "left")
             with seeded(None if seed is None else seed + b, self.device):
                 new = sample_ids(
                     self.model,
@@ -404,6 +426,7 @@ class HFBackend(GenerationBackend):
                     attention_mask.to(self.device),
                     n, max_new_tokens, temperature, top_p, pad_id, eos,
                     share_prompt=self.share_prompt_cache, decoder=self.decoder,
+                    prefix=prefix,
                 )
             rows, done = split_finished(new.cpu(), eos)
             decoded = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
