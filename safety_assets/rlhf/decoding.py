@@ -115,7 +115,7 @@ class SharedPrefix:
             raise ValueError("a shared prefix needs at least one token")
         device = next(model.parameters()).device
         cache = DynamicCache(config=model.config)
-        extra = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+        extra = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
         with torch.no_grad():
             model(input_ids=torch.tensor([list(ids)], device=device), cache=cache,
                   use_cache=True, **extra)
@@ -128,7 +128,9 @@ class SharedPrefix:
         return fresh
 
 
-def _accepts_logits_to_keep(model: Any) -> bool:
+def accepts_logits_to_keep(model: Any) -> bool:
+    """Whether ``model`` (or the model under a peft wrapper) can skip the LM head on all but
+    the last positions."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model  # peft
     with contextlib.suppress(TypeError, ValueError):
         return "logits_to_keep" in inspect.signature(base.forward).parameters
@@ -176,7 +178,7 @@ def decode(
         cache = prefix.repeated(input_ids.shape[0])
         positions = positions + len(prefix.ids)
         mask = torch.cat([mask.new_ones(mask.shape[0], len(prefix.ids)), mask], dim=-1)
-    extra = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+    extra = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
     with torch.no_grad():
         logits = model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
                        cache=cache, use_cache=True, **extra).logits[:, -1]

@@ -24,7 +24,6 @@ tokenizer); a rendered prompt carries its own BOS, so the tokenizer is told not 
 from __future__ import annotations
 
 import contextlib
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,13 @@ from safety_assets.ml.chat_format import (
     is_rendered,
     render_prompt,
 )
-from safety_assets.rlhf.decoding import MIN_SHARED_PREFIX, SharedPrefix, common_prefix, decode
+from safety_assets.rlhf.decoding import (
+    MIN_SHARED_PREFIX,
+    SharedPrefix,
+    accepts_logits_to_keep,
+    common_prefix,
+    decode,
+)
 
 DECODERS = ("loop", "generate")
 VLLM_MISSING = (
@@ -266,10 +271,8 @@ def _shared_prompt_cache(
     prefix_mask = attention_mask[:, :-1]
     # generate's own position ids for left-padded prompts: count real tokens only
     positions = (prefix_mask.long().cumsum(-1) - 1).clamp(min=0)
-    kwargs: dict[str, Any] = {}
-    with contextlib.suppress(TypeError, ValueError):
-        if "logits_to_keep" in inspect.signature(model.forward).parameters:
-            kwargs["logits_to_keep"] = 1  # the prefix's logits are never read
+    # the prefix's logits are never read
+    kwargs = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
     model(input_ids=input_ids[:, :-1], attention_mask=prefix_mask, position_ids=positions,
           cache=cache, use_cache=True, **kwargs)
     cache.batch_repeat_interleave(n)
