@@ -43,12 +43,23 @@ def _s(field: str) -> str:
     return f"s_{field}"
 
 
+def _visible_ascii(expr: str) -> str:
+    """The first character of ``expr`` is printable ASCII other than the space: never one
+    that str.strip() cuts. A code-point test, far cheaper than a regex on every field."""
+    return f"unicode({expr}) BETWEEN 33 AND 126"
+
+
 def _blank(expr: str) -> str:
-    return f"regexp_full_match({expr}, '{PYTHON_SPACE}*')"
+    # The regex only runs on a field that starts with something else (rare: a space).
+    return (f"CASE WHEN {_visible_ascii(expr)} THEN FALSE "
+            f"ELSE regexp_full_match({expr}, '{PYTHON_SPACE}*') END")
 
 
 def _strip(expr: str) -> str:
-    return f"regexp_replace({expr}, '^{PYTHON_SPACE}+|{PYTHON_SPACE}+$', '', 'g')"
+    # A field that starts and ends with a visible ASCII character is its own strip().
+    return (f"CASE WHEN {_visible_ascii(expr)} AND {_visible_ascii(f'right({expr}, 1)')} "
+            f"THEN {expr} "
+            f"ELSE regexp_replace({expr}, '^{PYTHON_SPACE}+|{PYTHON_SPACE}+$', '', 'g') END")
 
 
 def _missing(field: str) -> str:
