@@ -50,7 +50,8 @@ def _visible_ascii(expr: str) -> str:
 
 
 def _blank(expr: str) -> str:
-    # The regex only runs on a field that starts with something else (rare: a space).
+    # The regex only runs on a field that starts with anything else: a space, a control
+    # character or any non-ASCII character (text in most other scripts).
     return (f"CASE WHEN {_visible_ascii(expr)} THEN FALSE "
             f"ELSE regexp_full_match({expr}, '{PYTHON_SPACE}*') END")
 
