@@ -5,9 +5,11 @@ Each stage runs in a fresh process; ``imports`` is a process that only imports w
 validation stage imports, the floor under both. ``read_json`` is the yardstick beside them:
 DuckDB's own reader loading the same file into a table (unreadable lines skipped), with no
 validation at all; the last column is each size's intake time (raw + validate) over it.
-Prints a table; not a test.
+With ``--repeats N`` each stage runs N times, interleaved (read_json, raw, validate, then
+again), and the table gives the median seconds with the fastest and slowest run beside it,
+so that a ratio is not one run's noise over another's. Prints a table; not a test.
 
-    python benchmarks/intake.py --sizes-mb 10 100 500
+    python benchmarks/intake.py --sizes-mb 10 100 500 --repeats 3
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,7 +56,7 @@ elif stage == "validate":
 elif stage == "read_json":
     import duckdb
     with duckdb.connect(db + ".read_json") as con:
-        con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = "
+        con.execute("CREATE OR REPLACE TABLE t AS SELECT * FROM read_json(?, format = "
                     "'newline_delimited', ignore_errors = true)", [str(path)])
         rows = con.sql("SELECT count(*) FROM t").fetchall()[0][0]
 print(json.dumps({"rows": rows, "seconds": time.time() - started,
@@ -120,29 +123,41 @@ def main() -> None:
     parser.add_argument("--suite-chunk-rows", type=int, default=0,
                         help="rows per GX chunk (default 0: sized by the rows' length, as the "
                              "asset does); 10000 is the fixed size before that")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="runs of each stage per size, interleaved; the table gives "
+                             "the median and the range")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="where the batch file, warehouse and scratch go (default: TMPDIR)")
     args = parser.parse_args()
     imports = measure(Path(), "imports", Path(), args.chunk_rows)
-    print(f"{'file MB':>8} {'rows':>11} {'stage':>9} {'seconds':>8} {'peak RSS MiB':>13} "
-          f"{'x read_json':>11}")
-    print(f"{'-':>8} {'-':>11} {'imports':>9} {'-':>8} {imports['peak_mib']:>13,.0f}",
+    print(f"{'file MB':>8} {'rows':>11} {'stage':>9} {'seconds':>8} {'range':>11} "
+          f"{'peak RSS MiB':>13} {'x read_json':>11}")
+    print(f"{'-':>8} {'-':>11} {'imports':>9} {'-':>8} {'':>11} {imports['peak_mib']:>13,.0f}",
           flush=True)
+    stages = ("read_json", "raw", "validate")
     for size in args.sizes_mb:
         with tempfile.TemporaryDirectory(dir=args.tmp) as folder:
             path = Path(folder) / f"batch-{size}mb.jsonl"
             write_file(path, size)
             db = Path(folder) / "warehouse.duckdb"
+            runs: dict[str, list[dict[str, float]]] = {stage: [] for stage in stages}
+            for _ in range(args.repeats):
+                for stage in stages:   # validate reads what this round's raw stage stored
+                    runs[stage].append(measure(path, stage, db, args.chunk_rows,
+                                               args.suite_chunk_rows))
             seconds = {}
-            for stage in ("read_json", "raw", "validate"):
-                result = measure(path, stage, db, args.chunk_rows, args.suite_chunk_rows)
-                seconds[stage] = result["seconds"]
-                print(f"{size:>8} {result['rows']:>11,} {stage:>9} {result['seconds']:>8.1f} "
-                      f"{result['peak_mib']:>13,.0f}", flush=True)
+            for stage in stages:
+                times = sorted(run["seconds"] for run in runs[stage])
+                seconds[stage] = statistics.median(times)
+                peak = max(run["peak_mib"] for run in runs[stage])
+                print(f"{size:>8} {runs[stage][0]['rows']:>11,} {stage:>9} "
+                      f"{seconds[stage]:>8.2f} {f'{times[0]:.2f}-{times[-1]:.2f}':>11} "
+                      f"{peak:>13,.0f}", flush=True)
             intake = seconds["raw"] + seconds["validate"]
-            print(f"{size:>8} {'':>11} {'intake':>9} {intake:>8.1f} {'':>13} "
+            print(f"{size:>8} {'':>11} {'intake':>9} {intake:>8.2f} {'':>11} {'':>13} "
                   f"{intake / max(seconds['read_json'], 1e-9):>11.1f}", flush=True)
-    print(f"(this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
+    print(f"(medians of {args.repeats} run(s) per stage; this process: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} "
           f"MiB; each stage runs in its own process)")
 
 

@@ -200,44 +200,34 @@ def _record_sql() -> dict[str, str]:
     return columns
 
 
-def _json_type(text: str) -> str:
-    """json_type() of one extracted value, from its first character: ``json_extract`` writes
-    each value out again minified, so that character names the type. Only the types the rules
-    compare with are named; numbers, arrays and objects are 'OTHER'. NULL when absent."""
-    return (f"CASE WHEN {text} IS NULL THEN NULL ELSE CASE left({text}, 1) "
-            "WHEN '\"' THEN 'VARCHAR' WHEN 't' THEN 'BOOLEAN' WHEN 'f' THEN 'BOOLEAN' "
-            "WHEN 'n' THEN 'NULL' ELSE 'OTHER' END END")
-
-
-def _json_text(text: str) -> str:
-    """The value of an extracted string, as ``->> '$'`` reads it; 'true' or 'false' for a
-    boolean; NULL otherwise. A string written out without a backslash holds its characters
-    verbatim between the quotes, so only strings with escapes are parsed again (``->>``
-    costs one small parse per field and row)."""
-    return (f"CASE left({text}, 1) WHEN '\"' THEN CASE WHEN contains({text}, chr(92)) "
-            f"THEN {text}::JSON ->> '$' ELSE substr({text}, 2, length({text}) - 2) END "
-            f"WHEN 't' THEN {text} WHEN 'f' THEN {text} END")
+def _typed_fields() -> str:
+    """Each field's JSON type (``t_``: 'VARCHAR', 'BOOLEAN', 'NULL', another type name, or
+    NULL when absent) and, for a string or a boolean, its text (``s_``: the string's
+    characters, or 'true' / 'false'), from the lists ``ty`` and ``st`` that one
+    ``json_type`` and one ``json_extract_string`` over every path make (one parse each).
+    Indexing a list is cheap, which matters because the rules name these columns many times
+    and DuckDB inlines each of them where it is named."""
+    return ", ".join(
+        f"ty[{i}] AS {_t(f)}, CASE WHEN ty[{i}] IN ('VARCHAR', 'BOOLEAN') THEN st[{i}] END "
+        f"AS {_s(f)}" for i, f in enumerate(_FIELDS, start=1))
 
 
 def stage_proven_rows(con: duckdb.DuckDBPyConnection, max_text_chars: int,
                       max_id_chars: int) -> int:
     """Append a candidate for every row of ``raw`` (arrival, row_number, payload) that SQL
     proves valid, and list their arrivals in table ``proven``; returns how many."""
-    paths = ", ".join(f"'$.\"{field}\"'" for field in _FIELDS)
-    texts = ", ".join(f"v[{i}]::VARCHAR AS x_{f}" for i, f in enumerate(_FIELDS, start=1))
-    typed = ", ".join(f"{_json_type(f'x_{f}')} AS {_t(f)}, {_json_text(f'x_{f}')} AS {_s(f)}"
-                      for f in _FIELDS)
+    paths = "[" + ", ".join(f"'$.\"{field}\"'" for field in _FIELDS) + "]"
     record = _record_sql()
     columns = ", ".join(f"{expr} AS {name}" for name, expr in record.items())
     con.execute(f"""
         INSERT INTO candidates BY NAME
-        WITH objects AS (
-            SELECT arrival, row_number, json_extract(payload, [{paths}]) AS v FROM raw
+        WITH objects AS MATERIALIZED (
+            SELECT arrival, row_number, json_type(payload, {paths}) AS ty,
+                   json_extract_string(payload, {paths}) AS st FROM raw
             WHERE row_number IS NOT NULL AND payload IS NOT NULL AND parse_error IS NULL
               AND json_valid(payload) AND NOT contains(payload, '\\u0000')
               AND CASE WHEN json_valid(payload) THEN json_type(payload) = 'OBJECT' END),
-        texts AS (SELECT arrival, row_number, {texts} FROM objects),
-        typed AS (SELECT arrival, row_number, {typed} FROM texts),
+        typed AS (SELECT arrival, row_number, {_typed_fields()} FROM objects),
         kinded AS (SELECT *, {_kind()} AS kind FROM typed),
         records AS (SELECT arrival, row_number, kind, {columns} FROM kinded
                     WHERE {_proven_sql(max_text_chars, max_id_chars)})

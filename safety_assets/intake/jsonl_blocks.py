@@ -38,12 +38,15 @@ _LENIENT = (r",[ \t\r\n]*[\]}]"                       # a trailing comma
             r"|[:,\[][ \t\r\n]*[-+]?(?i:nan|inf)"     # nan, inf, Infinity in any case
             r"|\\u[dD][89a-fA-F]|\\u0000")           # surrogate halves; NUL
 # A line Python reads as the object DuckDB reads (see the module docstring).
-# (json_type and json_keys raise on what is not JSON, hence the CASE.)
+# (json_type and json_keys raise on what is not JSON, hence the CASE. The lambda binds one
+# json_keys list per line: naming it twice made DuckDB build it twice, under a CASE that its
+# common-subexpression pass does not look into.)
 PROVEN_OBJECT_SQL = f"""CASE WHEN json_valid(line) THEN
     NOT regexp_matches(line, '{_LENIENT}')
     AND length(line) - length(replace(replace(line, '{{', ''), '[', '')) <= {MAX_JSON_DEPTH}
     AND json_type(line) = 'OBJECT'
-    AND len(json_keys(line)) = len(list_distinct(json_keys(line))) ELSE FALSE END"""
+    AND list_transform([json_keys(line)], lambda k: len(k) = list_unique(k))[1]
+    ELSE FALSE END"""
 
 
 @dataclass
