@@ -7,7 +7,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup demo demo-real test defs ui clean-home
+.PHONY: setup demo demo-real demo-real-report test defs ui clean-home
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,13 @@ demo: setup
 demo-real: setup
 	DAGSTER_HOME=$(CURDIR)/dagster_home_real $(PY) -m safety_assets.demo --profile smollm2 \
 		--questions 100 --toxigen-per-file 2 --rounds 1
+
+## After demo-real, on the same home: the report at the issue's sizes, all 817 TruthfulQA
+## questions for the starting model and the last stage and a fixed random 200 for each stage
+## between. Only the TruthfulQA partitions run again; the models and the other results stay.
+demo-real-report: setup
+	DAGSTER_HOME=$(CURDIR)/dagster_home_real $(PY) -m safety_assets.demo --profile smollm2 \
+		--benchmarks-only --questions 200 --questions-ends 0 --toxigen-per-file 2
 
 ## Set up, then run every test.
 test: setup

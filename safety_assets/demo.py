@@ -59,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop after the intake runs")
     parser.add_argument("--questions", type=int, default=100,
                         help="TruthfulQA questions per model (0: all 817)")
+    parser.add_argument("--questions-ends", type=int, default=None,
+                        help="TruthfulQA questions for the starting model and the last stage "
+                             "(0: all 817; default: --questions); the same fixed random "
+                             "subset of --questions for every stage in between")
+    parser.add_argument("--benchmarks-only", action="store_true",
+                        help="skip intake and training: run only the benchmark partitions "
+                             "and the report, on the models the home already holds")
     parser.add_argument("--toxigen-per-file", type=int, default=4,
                         help="ToxiGen prompts per file (31 files)")
     parser.add_argument("--rounds", type=int, choices=(1, 2), default=2,
@@ -102,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         os.utime(target, (stamp, stamp))
 
     with dg.DagsterInstance.get() as instance:
+        if args.benchmarks_only:
+            # The sizes of the report change; the models stay as they are.
+            if not _run_benchmarks(defs, instance, args):
+                return 1
+            return 0 if _run_job(defs, instance, "benchmark_report", None, run_config) else 1
         if not _ingest_inbox(defs, instance, resources):
             return 1
         if args.intake_only:
@@ -159,16 +171,19 @@ def _run_phases(defs, instance, args: argparse.Namespace, run_config: dict) -> b
             if not _run_benchmarks(defs, instance, args):
                 return False
             continue
-        began = time.time()
-        result = defs.get_job_def(job_name).execute_in_process(
-            instance=instance, partition_key=partition,
-            run_config=run_config.get(job_name, {}))
-        label = job_name + (f"[{partition}]" if partition else "")
-        print(f"{label}: {'ok' if result.success else 'FAILED'} "
-              f"({time.time() - began:.0f} s)", flush=True)
-        if not result.success:
+        if not _run_job(defs, instance, job_name, partition, run_config):
             return False
     return True
+
+
+def _run_job(defs, instance, job_name: str, partition: str | None, run_config: dict) -> bool:
+    began = time.time()
+    result = defs.get_job_def(job_name).execute_in_process(
+        instance=instance, partition_key=partition, run_config=run_config.get(job_name, {}))
+    label = job_name + (f"[{partition}]" if partition else "")
+    print(f"{label}: {'ok' if result.success else 'FAILED'} ({time.time() - began:.0f} s)",
+          flush=True)
+    return result.success
 
 
 ROUND_TWO_FILES = ("round2_prompts.jsonl", "round2_demonstrations.jsonl")
@@ -247,6 +262,16 @@ def _with_profile(defs, home: str, profile: str):
                           resources=resources)
 
 
+def questions_per_model(models: list[str], questions: int, ends: int | None) -> dict[str, int]:
+    """TruthfulQA questions for each model partition: ``ends`` for the starting model and
+    the last pipeline stage evaluated, ``questions`` for the rest (0: all 817)."""
+    from safety_assets.defs.evaluation.evaluation_assets import PIPELINE_STAGES
+
+    stages = [name for name in PIPELINE_STAGES if name in models]
+    edge = {stages[0], stages[-1]} if stages and ends is not None else set()
+    return {model: ends if model in edge else questions for model in models}
+
+
 def _run_benchmarks(defs, instance, args: argparse.Namespace) -> bool:
     """Every model x benchmark partition, as a backfill from the UI would launch them."""
     import dagster as dg
@@ -254,9 +279,11 @@ def _run_benchmarks(defs, instance, args: argparse.Namespace) -> bool:
     from safety_assets.defs.evaluation.benchmark_partitions import BENCHMARKS, eval_models
 
     job = defs.get_job_def("run_benchmarks")
-    config = {"ops": {"benchmark_results": {"config": {
-        "max_questions": args.questions, "toxigen_per_file": args.toxigen_per_file}}}}
-    for model in instance.get_dynamic_partitions(eval_models.name):
+    models = instance.get_dynamic_partitions(eval_models.name)
+    questions = questions_per_model(models, args.questions, args.questions_ends)
+    for model in models:
+        config = {"ops": {"benchmark_results": {"config": {
+            "max_questions": questions[model], "toxigen_per_file": args.toxigen_per_file}}}}
         for benchmark in BENCHMARKS:
             began = time.time()
             key = dg.MultiPartitionKey({"model": model, "benchmark": benchmark})

@@ -385,6 +385,16 @@ def _held_out_adversarial(prompt_round: int) -> tuple[str, list[Any]]:
 
 
 BENCHMARK_CODE_VERSION = "2"   # 2: per-item outcomes, intervals, the independent judge
+# The settings each benchmark reads; the others do not enter its version, so that asking for
+# more TruthfulQA questions re-runs TruthfulQA only.
+_SETTINGS_READ = {"truthfulqa": ("max_questions",), "toxigen": ("toxigen_per_file",),
+                  "safety": ("safety_prompt_round",)}
+_GENERATION_SETTINGS = ("max_new_tokens", "temperature", "top_p", "seed")
+
+
+def benchmark_settings(benchmark: str, config: BenchmarkConfig) -> dict[str, Any]:
+    """The fields of ``config`` that one benchmark's result depends on."""
+    return config.model_dump(include=set(_SETTINGS_READ[benchmark] + _GENERATION_SETTINGS))
 
 
 def format_estimate(row: dict[str, Any]) -> str:
@@ -422,7 +432,8 @@ def _benchmark_version(benchmark: str, config: BenchmarkConfig, model_path: Path
                                        "safety_judge_model")],
                   "rules": safety_rules.model_dump()}
     return versions.fingerprint(code=BENCHMARK_CODE_VERSION, benchmark=benchmark,
-                                config=config.model_dump(), backend=generation.model_dump(),
+                                config=benchmark_settings(benchmark, config),
+                                backend=generation.model_dump(),
                                 model=versions.folder_stamp(model_path), **inputs)
 
 
