@@ -215,10 +215,12 @@ def test_gx_suites_merged_over_chunks_report_what_one_whole_frame_run_reports(ch
     labelled = ex.preference_frame(BAD_PAIRS).filter(
         pl.col("rejected_safe_share").is_not_null())
     reference = {
-        "prompts_suite": _direct_gx(BAD_PROMPTS, ex.prompt_expectations()),
+        "prompts_suite": _direct_gx(ex.with_lengths(BAD_PROMPTS, ["text"]),
+                                    ex.prompt_expectations()),
         "prompts_category_coverage": _direct_gx(adversarial, ex.coverage_expectations()),
         "prompts_untagged": _direct_gx(BAD_PROMPTS, ex.untagged_expectations()),
-        "demonstrations_suite": _direct_gx(BAD_DEMOS, ex.demonstration_expectations()),
+        "demonstrations_suite": _direct_gx(ex.with_lengths(BAD_DEMOS, ["response"]),
+                                           ex.demonstration_expectations()),
         "preference_pairs_suite": _direct_gx(ex.preference_frame(BAD_PAIRS),
                                              ex.preference_expectations()),
         "preference_label_balance": _direct_gx(labelled, ex.label_balance_expectations()),

@@ -78,9 +78,10 @@ def test_blocking_suite_fails_on_bad_prompts():
                                                       pl.DataFrame())}
     suite = results["prompts_suite"]
     assert not suite.passed
-    failed = {f["expectation"] for f in suite.metadata["failures"].value}
-    assert {"expect_column_values_to_be_unique", "expect_column_values_to_be_in_set",
-            "expect_column_value_lengths_to_be_between"} <= failed
+    failed = {(f["expectation"], f["column"]) for f in suite.metadata["failures"].value}
+    assert {("expect_column_values_to_be_unique", "id"),
+            ("expect_column_values_to_be_in_set", "risk_category"),
+            ("expect_column_values_to_be_between", "text_length")} <= failed
 
 
 def test_blocking_check_stops_training_data_built_from_bad_rows(home):

@@ -95,7 +95,7 @@ class ChunkedSuite:
         self._whole: dict[int, gx.ValidationDefinition] = {}
 
     def _definition(self, part: str, expectations: list[gx.expectations.Expectation]
-                    ) -> tuple[gx.ValidationDefinition, dict[str, int]] | None:
+                    ) -> tuple[gx.ValidationDefinition, dict[str, int], list[str]] | None:
         if not expectations:
             return None
         name = f"{self.name}_{part}"
@@ -106,13 +106,18 @@ class ChunkedSuite:
         ids = {suite.add_expectation(e.copy()).id: id(e) for e in expectations}
         validation = self._context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{name}_validation", data=batch, suite=suite))
-        return validation, ids
+        named = [_column(e) for e in expectations]
+        columns = list(dict.fromkeys(c for n in named for c in (n if isinstance(n, list)
+                                                                else [n])))
+        return validation, ids, columns
 
-    def _run(self, part: tuple[gx.ValidationDefinition, dict[str, int]],
+    def _run(self, part: tuple[gx.ValidationDefinition, dict[str, int], list[str]],
              frame: pl.DataFrame | pd.DataFrame,
              unexpected_count: int | None = None) -> None:
-        validation, ids = part
-        data = frame.to_pandas() if isinstance(frame, pl.DataFrame) else frame
+        validation, ids, columns = part
+        # Only the columns the expectations read: GX fingerprints every cell it is handed.
+        data = (frame.select(columns).to_pandas() if isinstance(frame, pl.DataFrame)
+                else frame[columns])
         result = validation.run(batch_parameters={"dataframe": data})
         for item in result.results:
             detail = dict(item.result or {})
@@ -171,9 +176,27 @@ def _plain(value: Any) -> Any:
     return str(value)[:200]
 
 
+def length_column(column: str) -> str:
+    """The column holding ``column``'s length in characters (code points, as Python's len()
+    and DuckDB's length() count them; NULL where the text is NULL). The suites hand GX these
+    lengths instead of the texts: GX copies and fingerprints every cell it is given, and a
+    text's only row-level rules are that it is there and within the limit."""
+    return f"{column}_length"
+
+
+def with_lengths(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """``frame`` with the length column of each of ``columns`` added."""
+    return frame.with_columns(pl.col(column).str.len_chars().alias(length_column(column))
+                              for column in columns)
+
+
+def _present(column: str) -> gx.expectations.Expectation:
+    return gx.expectations.ExpectColumnValuesToNotBeNull(column=length_column(column))
+
+
 def _lengths(column: str, limits: IntakeLimits) -> gx.expectations.Expectation:
-    return gx.expectations.ExpectColumnValueLengthsToBeBetween(
-        column=column, min_value=1, max_value=limits.max_text_chars)
+    return gx.expectations.ExpectColumnValuesToBeBetween(
+        column=length_column(column), min_value=1, max_value=limits.max_text_chars)
 
 
 def prompt_expectations(limits: IntakeLimits = DEFAULT_LIMITS
@@ -181,7 +204,7 @@ def prompt_expectations(limits: IntakeLimits = DEFAULT_LIMITS
     return [
         gx.expectations.ExpectColumnValuesToNotBeNull(column="id"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="id"),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="text"),
+        _present("text"),
         _lengths("text", limits),
         gx.expectations.ExpectColumnValuesToBeInSet(
             column="risk_category", value_set=sorted(taxonomy.RISK_CATEGORY_NAMES)),
@@ -196,7 +219,7 @@ def demonstration_expectations(limits: IntakeLimits = DEFAULT_LIMITS
         gx.expectations.ExpectColumnValuesToNotBeNull(column="id"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="id"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="prompt_id"),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="response"),
+        _present("response"),
         _lengths("response", limits),
     ]
 
@@ -232,7 +255,7 @@ def rating_expectations() -> list[gx.expectations.Expectation]:
 
 def preference_frame(pairs: pl.DataFrame) -> pl.DataFrame:
     """Pairs with the derived columns the suites read."""
-    return pairs.with_columns(
+    return with_lengths(pairs, ["chosen", "rejected"]).with_columns(
         chosen_equals_rejected=pl.col("chosen").str.strip_chars()
         == pl.col("rejected").str.strip_chars(),
         rejected_safe_share=pl.col("rejected_safe").cast(pl.Float64),

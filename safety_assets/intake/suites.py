@@ -80,10 +80,16 @@ def rows_per_chunk(con: duckdb.DuckDBPyConnection, table: str, columns: list[str
     return max(chunk_rows, min(fits, MAX_CHUNK_ROWS))
 
 
+def _length(column: str) -> str:
+    """A text's length as the suites' expectations read it (expectations.length_column)."""
+    return f"length({column}) AS {ex.length_column(column)}"
+
+
 def _chunks(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
             texts: list[str], chunk_rows: int | None) -> Iterator[pl.DataFrame]:
-    """``columns`` of ``table`` in chunks of ``chunk_rows`` rows; None: as many as
-    :func:`rows_per_chunk` finds room for, measured over ``texts``."""
+    """``columns`` (SQL select items) of ``table`` in chunks of ``chunk_rows`` rows; None: as
+    many as :func:`rows_per_chunk` finds room for, measured over ``texts`` (the text columns
+    the chunks carry)."""
     rows = chunk_rows or rows_per_chunk(con, table, texts, staging.DEFAULT_CHUNK_ROWS)
     return staging.frames(con, f"SELECT {', '.join(columns)} FROM {table}", rows)
 
@@ -94,8 +100,8 @@ def run_batch_suites(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = No
     None (the default): chunks sized by the rows' length (:func:`rows_per_chunk`)."""
     prompts = ex.ChunkedSuite("prompts", ex.prompt_expectations())
     untagged = ex.ChunkedSuite("untagged", ex.untagged_expectations())
-    for chunk in _chunks(con, PROMPTS, ["id", "text", "risk_category", "attack_vector"],
-                         ["id", "text"], chunk_rows):
+    for chunk in _chunks(con, PROMPTS, ["id", _length("text"), "risk_category",
+                                        "attack_vector"], ["id"], chunk_rows):
         prompts.validate_chunk(chunk)
         untagged.validate_chunk(chunk)
     _validate_unique_ids(con, prompts, PROMPTS)
@@ -110,8 +116,8 @@ def run_batch_suites(con: duckdb.DuckDBPyConnection, chunk_rows: int | None = No
             coverage.validate_whole(expectation, categories)
 
     demonstrations = ex.ChunkedSuite("demonstrations", ex.demonstration_expectations())
-    for chunk in _chunks(con, DEMONSTRATIONS, ["id", "prompt_id", "response"],
-                         ["id", "prompt_id", "response"], chunk_rows):
+    for chunk in _chunks(con, DEMONSTRATIONS, ["id", "prompt_id", _length("response")],
+                         ["id", "prompt_id"], chunk_rows):
         demonstrations.validate_chunk(chunk)
     _validate_unique_ids(con, demonstrations, DEMONSTRATIONS)
 

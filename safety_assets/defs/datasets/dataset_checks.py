@@ -41,7 +41,8 @@ def held_out_covers_categories(warehouse: WarehouseResource) -> dg.AssetCheckRes
              description="GX: responses present within bounds, ids unique, one split per prompt.")
 def sft_mixture_suite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     frame = warehouse.get().table("sft_mixture")
-    outcome = ex.run_suite("sft_mixture", frame, ex.demonstration_expectations())
+    outcome = ex.run_suite("sft_mixture", ex.with_lengths(frame, ["response"]),
+                           ex.demonstration_expectations())
     leaks = frame.group_by("prompt_id").agg(pl.col("split").n_unique().alias("n"))
     leaked = leaks.filter(pl.col("n") > 1).height
     return dg.AssetCheckResult(passed=outcome.success and leaked == 0,
