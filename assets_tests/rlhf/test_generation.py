@@ -162,6 +162,19 @@ def test_reward_scores_do_not_depend_on_batching_right_padding(reward_model, tok
     assert torch.allclose(p, torch.sigmoid(many))
 
 
+def test_scores_batched_by_length_come_back_in_input_order(reward_model, tokenizer,
+                                                           chat_prompts):
+    # Longest first: batching by length takes them in the reverse order, across batches.
+    responses = ["Once upon a time there was a dragon who lived beyond the hills.",
+                 "Use baking soda and warm water.", "Paris, I think.", "Sure."]
+    prompts = [chat_prompts[0]] * 4
+    one = torch.cat([score_responses(reward_model, tokenizer, [prompt], [response])
+                     for prompt, response in zip(prompts, responses, strict=True)])
+    pairs = score_responses(reward_model, tokenizer, prompts, responses, batch_size=2)
+    assert len(set(one.tolist())) == 4
+    assert torch.allclose(one, pairs, atol=1e-5)
+
+
 def test_scoring_sets_a_missing_pad_token_id_on_the_model(tokenizer, chat_prompts):
     model = tiny_reward_model(tokenizer, seed=2)
     model.config.pad_token_id = None

@@ -623,15 +623,19 @@ def score_responses(
                            max_length)
     was_training = reward_model.training
     reward_model.eval()
-    scores: list[torch.Tensor] = []
+    # Batches of similar length: a batch is padded to its longest text, and texts of mixed
+    # length (HH-RLHF dialogues run from tens to hundreds of tokens) would mostly feed pads.
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    scores = torch.empty(len(ids), dtype=torch.float32)
     with torch.no_grad():
         for start in range(0, len(ids), batch_size):
-            input_ids, attention_mask = pad_batch(ids[start:start + batch_size], pad_id, "right")
+            rows = order[start:start + batch_size]
+            input_ids, attention_mask = pad_batch([ids[i] for i in rows], pad_id, "right")
             out = reward_model(input_ids=input_ids.to(dev), attention_mask=attention_mask.to(dev))
             logits = out.logits if hasattr(out, "logits") else out[0]
-            scores.append(logits.reshape(logits.shape[0], -1)[:, 0].float().cpu())
+            scores[rows] = logits.reshape(logits.shape[0], -1)[:, 0].float().cpu()
     reward_model.train(was_training)
-    return torch.cat(scores)
+    return scores
 
 
 __all__ = [
