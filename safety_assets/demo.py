@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         run_config = REAL_RUN_CONFIG
     inbox = resources["inbox"]
     inbox.folder.mkdir(parents=True, exist_ok=True)
-    for offset, name in enumerate(SAMPLE_FILES):
+    for offset, name in enumerate(() if args.benchmarks_only else SAMPLE_FILES):
         target = inbox.folder / name
         if not target.exists():
             shutil.copyfile(SAMPLE_DIR / name, target)
@@ -217,11 +217,7 @@ def _round_two(defs, instance, resources: dict, args: argparse.Namespace,
             os.utime(target, (stamp, stamp))
     if not _ingest_inbox(defs, instance, resources, round_=2):
         return False
-    began = time.time()
-    result = defs.get_job_def("annotation_round").execute_in_process(instance=instance)
-    print(f"annotation_round: {'ok' if result.success else 'FAILED'} "
-          f"({time.time() - began:.0f} s)", flush=True)
-    if not result.success:
+    if not _run_job(defs, instance, "annotation_round", None, {}):
         return False
     export = store.query("SELECT export_version FROM comparison_tasks WHERE round = 2 "
                          "ORDER BY exported_at DESC LIMIT 1")["export_version"][0]

@@ -320,19 +320,18 @@ def test_rerunning_unchanged_partitions_reuses_them_and_a_changed_config_recompu
 
     # Benchmarks: the same model, data and config give the stored result back.
     partition = dg.MultiPartitionKey({"model": "base_model", "benchmark": "safety"})
-    rerun = dg.materialize(
-        [evaluation_assets.benchmark_results], resources=chain["resources"],
-        instance=chain["home"].instance, partition_key=partition,
-        run_config={"ops": {"benchmark_results": {"config": {
-            "max_questions": 12, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
-    assert _metadata(rerun, "benchmark_results")["reused"] is True
+
+    def rerun(max_questions: int) -> dg.ExecuteInProcessResult:
+        return dg.materialize(
+            [evaluation_assets.benchmark_results], resources=chain["resources"],
+            instance=chain["home"].instance, partition_key=partition,
+            run_config={"ops": {"benchmark_results": {"config": {
+                "max_questions": max_questions, "toxigen_per_file": 1,
+                "max_new_tokens": 16}}}})
+
+    assert _metadata(rerun(12), "benchmark_results")["reused"] is True
     # More TruthfulQA questions is no reason to ask the adversarial prompts again.
-    more_questions = dg.materialize(
-        [evaluation_assets.benchmark_results], resources=chain["resources"],
-        instance=chain["home"].instance, partition_key=partition,
-        run_config={"ops": {"benchmark_results": {"config": {
-            "max_questions": 0, "toxigen_per_file": 1, "max_new_tokens": 16}}}})
-    assert _metadata(more_questions, "benchmark_results")["reused"] is True
+    assert _metadata(rerun(0), "benchmark_results")["reused"] is True
 
     # Context distillation (generation with and without the preprompt, RM scoring) too.
     distilled = dg.materialize(
