@@ -32,7 +32,7 @@ demo: setup
 ## in its own Dagster home so that the tiny demo's models and tables stay apart.
 demo-real: setup
 	DAGSTER_HOME=$(CURDIR)/dagster_home_real $(PY) -m safety_assets.demo --profile smollm2 \
-		--questions 100 --toxigen-per-file 2 --rounds 1
+		--questions 60 --toxigen-per-file 2 --rounds 1
 
 ## After demo-real, on the same home: the report at the issue's sizes, all 817 TruthfulQA
 ## questions for the starting model and the last stage and a fixed random 200 for each stage

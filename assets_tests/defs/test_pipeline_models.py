@@ -231,6 +231,11 @@ def test_rlhf_and_distillation_chain_materializes(chain):
         (pl.col("score_with") - (~pl.col("with_finished")).cast(pl.Float64)).alias("w"),
         (pl.col("score_without") - (~pl.col("without_finished")).cast(pl.Float64)).alias("o"))
     assert (penalised["w"] > penalised["o"]).all()
+    meta = _metadata(result, "context_distillation_dataset")
+    assert meta["max_new_tokens"] == 12
+    for side in ("with", "without"):
+        cut = 1 - distill[f"{side}_finished"].cast(pl.Float64).mean()
+        assert meta[f"truncated_share_{side}_preprompt"] == pytest.approx(cut, abs=1e-4)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     # The check ran; on these 48-wide models with 4 samples of 12 tokens it may well fail.
     assert "max_median_gap_grows_with_k" in checks

@@ -19,6 +19,7 @@ from safety_assets.rlhf.generation import (
     rm_input_ids,
     rm_text,
     score_responses,
+    token_budget_batches,
     truncate_at_eos,
     vllm_available,
 )
@@ -173,6 +174,30 @@ def test_scores_batched_by_length_come_back_in_input_order(reward_model, tokeniz
     pairs = score_responses(reward_model, tokenizer, prompts, responses, batch_size=2)
     assert len(set(one.tolist())) == 4
     assert torch.allclose(one, pairs, atol=1e-5)
+
+
+def test_token_budget_batches_hold_every_row_once_within_the_budget():
+    lengths = [3, 5, 5, 8, 20, 40, 41, 100]
+    batches = list(token_budget_batches(lengths, batch_size=3, max_batch_tokens=40))
+    assert [i for batch in batches for i in batch] == list(range(len(lengths)))
+    for batch in batches:
+        padded = len(batch) * max(lengths[i] for i in batch)
+        assert len(batch) <= 3 and (padded <= 40 or len(batch) == 1)
+    # 8 and 20 pad to 2 x 20; a row at or over the budget (40, 41, 100) goes alone
+    assert batches == [[0, 1, 2], [3, 4], [5], [6], [7]]
+    assert list(token_budget_batches(lengths, 3, None)) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+
+
+def test_scores_under_a_token_budget_match_plain_batches(reward_model, tokenizer,
+                                                          chat_prompts):
+    responses = ["Sure.", "Paris, I think.", "Use baking soda and warm water.",
+                 "Once upon a time there was a dragon who lived beyond the hills. " * 3]
+    prompts = chat_prompts[:1] * 4
+    plain = score_responses(reward_model, tokenizer, prompts, responses, batch_size=4,
+                            max_batch_tokens=None)
+    tight = score_responses(reward_model, tokenizer, prompts, responses, batch_size=4,
+                            max_batch_tokens=64)
+    assert torch.allclose(plain, tight, atol=1e-5)
 
 
 def test_scoring_sets_a_missing_pad_token_id_on_the_model(tokenizer, chat_prompts):

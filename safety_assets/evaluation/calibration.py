@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import polars as pl
 
+from safety_assets.evaluation.reward_accuracy import RewardScores
+
 
 @dataclass(frozen=True)
 class ThresholdQuality:
@@ -101,14 +103,15 @@ def labelled_responses(pairs: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(parts).unique(["text", "response"], keep="first", maintain_order=True)
 
 
-def score_labelled(model_dir: str, responses: pl.DataFrame, batch_size: int = 16) -> list[float]:
+def score_labelled(model_dir: str, responses: pl.DataFrame, batch_size: int = 16,
+                   scores: RewardScores | None = None) -> list[float]:
     """``sigmoid(r)`` of a saved reward model for each labelled response (prompt in the chat
-    format the RM was trained on)."""
-    from safety_assets.rlhf.generation import probs, reward_model_scorer
-
+    format the RM was trained on), through ``scores`` when given."""
     if responses.height == 0:
         return []
-    score = reward_model_scorer(model_dir, batch_size=batch_size)
-    prompts = [score.render_prompt(r["text"], r["history"])
-               for r in responses.iter_rows(named=True)]
-    return probs(score(prompts, responses["response"].to_list())).tolist()
+    scores = scores or RewardScores(batch_size)
+    raw = scores(model_dir, responses["text"].to_list(), responses["history"].to_list(),
+                 responses["response"].to_list())
+    from safety_assets.rlhf.generation import probs
+
+    return probs(raw).tolist()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +12,58 @@ import polars as pl
 from safety_assets.evaluation.intervals import wilson_interval
 
 
-def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16) -> list[bool]:
-    """For each pair, whether the RM scores the chosen response above the rejected one."""
-    from safety_assets.rlhf.generation import reward_model_scorer
+class RewardScores:
+    """A saved reward model's score of each (prompt, history, response), computed once.
 
+    ``reward_model_eval`` asks the same RM about the same held-out responses three times
+    (overall accuracy, accuracy per annotation round, calibration); through one instance the
+    second and third ask reuse the first's scores. One model is held in memory at a time:
+    asking about another folder unloads the last. ``scored`` counts the texts that went
+    through a model, ``asked`` the texts asked for."""
+
+    def __init__(self, batch_size: int = 16) -> None:
+        self.batch_size = batch_size
+        self._loaded: tuple[str, Any] | None = None
+        self._scores: dict[tuple[str, str, str | None, str], float] = {}
+        self.asked = 0
+        self.scored = 0
+
+    def _scorer(self, model_dir: str) -> Any:
+        from safety_assets.rlhf.generation import reward_model_scorer
+
+        if self._loaded is None or self._loaded[0] != model_dir:
+            self._loaded = None   # let the last model go before the next one loads
+            self._loaded = (model_dir, reward_model_scorer(model_dir, batch_size=self.batch_size))
+        return self._loaded[1]
+
+    def __call__(self, model_dir: str | Path, texts: Sequence[str],
+                 histories: Sequence[str | None], responses: Sequence[str]) -> list[float]:
+        """The RM's raw scores for ``responses`` to the prompts ``texts`` (each after its
+        ``history``, rendered in the RM's chat format), in order."""
+        folder = str(Path(model_dir).resolve())
+        keys = [(folder, t, h, r) for t, h, r in zip(texts, histories, responses, strict=True)]
+        self.asked += len(keys)
+        todo = list(dict.fromkeys(k for k in keys if k not in self._scores))
+        if todo:
+            score = self._scorer(folder)
+            prompts = [score.render_prompt(t, h) for _, t, h, _ in todo]
+            values = score(prompts, [r for *_, r in todo]).tolist()
+            self._scores.update(zip(todo, values, strict=True))
+            self.scored += len(todo)
+        return [self._scores[k] for k in keys]
+
+
+def pairwise_accuracy(model_dir: Path, pairs: pl.DataFrame, batch_size: int = 16,
+                      scores: RewardScores | None = None) -> list[bool]:
+    """For each pair, whether the RM scores the chosen response above the rejected one
+    (through ``scores`` when given, reusing what it scored before)."""
     if pairs.height == 0:
         return []
-    score = reward_model_scorer(model_dir, batch_size=batch_size)
-    prompts = [score.render_prompt(r["text"], r["history"]) for r in pairs.iter_rows(named=True)]
-    chosen = score(prompts, pairs["chosen"].to_list())
-    rejected = score(prompts, pairs["rejected"].to_list())
-    return (chosen > rejected).tolist()
+    scores = scores or RewardScores(batch_size)
+    texts, histories = pairs["text"].to_list(), pairs["history"].to_list()
+    chosen = scores(model_dir, texts, histories, pairs["chosen"].to_list())
+    rejected = scores(model_dir, texts, histories, pairs["rejected"].to_list())
+    return [c > r for c, r in zip(chosen, rejected, strict=True)]
 
 
 # Pairs imported from Anthropic's HH-RLHF carry this annotator; every other pair was written

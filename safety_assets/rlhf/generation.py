@@ -580,6 +580,30 @@ def rm_input_ids(
     return [row[-max_length:] for row in ids] if max_length is not None else ids
 
 
+# Padded tokens per scoring batch. On CPU a forward pass over long texts runs faster in
+# small batches (16 dialogues of 900 tokens took twice as long as one at a time on 2
+# cores: the activations outgrow the caches), while short texts still want many per batch.
+DEFAULT_BATCH_TOKENS = 1024
+
+
+def token_budget_batches(lengths: Sequence[int], batch_size: int,
+                         max_batch_tokens: int | None) -> Iterator[list[int]]:
+    """Consecutive index batches over ``lengths`` (sorted ascending) of at most
+    ``batch_size`` rows whose padded size (rows x longest) stays within
+    ``max_batch_tokens``; a row longer than the budget gets a batch of its own.
+    ``max_batch_tokens=None``: plain batches of ``batch_size``."""
+    batch: list[int] = []
+    for i, length in enumerate(lengths):
+        if batch and (len(batch) == batch_size or (
+                max_batch_tokens is not None
+                and (len(batch) + 1) * max(length, lengths[batch[-1]]) > max_batch_tokens)):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
 def score_responses(
     reward_model: Any,
     tokenizer: Any,
@@ -591,6 +615,7 @@ def score_responses(
     format_fn: Callable[[str, str], str] | None = None,
     add_special_tokens: bool | None = None,
     finished: Sequence[bool] | None = None,
+    max_batch_tokens: int | None = DEFAULT_BATCH_TOKENS,
 ) -> torch.Tensor:
     """Scalar reward-model outputs (float32, CPU, shape ``(N,)``) for N (prompt, answer) pairs.
 
@@ -600,7 +625,9 @@ def score_responses(
     right padded with the tokenizer's pad id (EOS when it has none), which is written into the
     model config when missing; texts longer than ``max_length`` keep their last tokens (the
     answer). ``format_fn(prompt, answer) -> text`` (e.g. :func:`rm_text`) is the older route
-    that tokenizes one joined string. Use :func:`probs` for R_s / R_h.
+    that tokenizes one joined string. Texts are scored in batches of similar length, at most
+    ``batch_size`` texts and ``max_batch_tokens`` padded tokens each (see
+    :func:`token_budget_batches`; ``None``: no token bound). Use :func:`probs` for R_s / R_h.
     """
     if len(prompts) != len(responses):
         raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
@@ -628,8 +655,9 @@ def score_responses(
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
     scores = torch.empty(len(ids), dtype=torch.float32)
     with torch.no_grad():
-        for start in range(0, len(ids), batch_size):
-            rows = order[start:start + batch_size]
+        for rows in token_budget_batches([len(ids[i]) for i in order], batch_size,
+                                         max_batch_tokens):
+            rows = [order[i] for i in rows]
             input_ids, attention_mask = pad_batch([ids[i] for i in rows], pad_id, "right")
             out = reward_model(input_ids=input_ids.to(dev), attention_mask=attention_mask.to(dev))
             logits = out.logits if hasattr(out, "logits") else out[0]

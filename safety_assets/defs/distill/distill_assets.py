@@ -37,7 +37,9 @@ class DistillationConfig(dg.Config):
         default=1.0, description="Subtracted from the safety RM score of an answer cut at "
                                  "max_new_tokens without EOS (either side), so a cut "
                                  "preprompted answer wins only by more than this.")
-    max_new_tokens: int = 48
+    max_new_tokens: int | None = Field(default=None, description=(
+        "None: the model profile's answer length (48 tokens for the tiny model, 192 for a "
+        "real chat model), sized so that most answers finish."))
     temperature: float = 0.0
     seed: int = 0
     max_prompts: int | None = Field(default=None, description=(
@@ -57,10 +59,14 @@ DISTILLATION_CODE_VERSION = "3"   # 2: chat template, cut answers penalised; 3: 
 def context_distillation_dataset(context: dg.AssetExecutionContext, config: DistillationConfig,
                                  generation: GenerationBackendResource,
                                  compute: ComputeResource, model_store: ModelStoreResource,
-                                 warehouse: WarehouseResource) -> dg.MaterializeResult:
+                                 training: TrainingResource, warehouse: WarehouseResource
+                                 ) -> dg.MaterializeResult:
     store = model_store.get()
+    # The version holds the length used, so an unset field keeps the versions of before.
+    max_new_tokens = training.profile.max_new_tokens(config.max_new_tokens)
     version = versions.fingerprint(
-        code=DISTILLATION_CODE_VERSION, config=config.model_dump(),
+        code=DISTILLATION_CODE_VERSION,
+        config={**config.model_dump(), "max_new_tokens": max_new_tokens},
         backend=generation.model_dump(),
         models=[versions.model_identity(warehouse.get(), name)
                 for name in (config.policy, "safety_reward_model")],
@@ -90,7 +96,7 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
                                                   "history": pl.String, "rendered": pl.String})
     answers = compute.run(context, "sample", params={
         "model_path": str(policy_path), "backend": generation.model_dump(), "k": 1,
-        "max_new_tokens": config.max_new_tokens, "temperature": config.temperature,
+        "max_new_tokens": max_new_tokens, "temperature": config.temperature,
         "top_p": 1.0, "seed": config.seed, "progress_every": 64},
         inputs={"prompts": both}).output("samples")
     # The RM judges both answers as answers to the prompt *without* the preprompt.
@@ -131,10 +137,18 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
         store.root / "context_distillation" / "deltas.png")
     return dg.MaterializeResult(metadata={
         "prompts": frame.height, "kept": int(frame["kept"].sum()),
+        "max_new_tokens": max_new_tokens,
+        "truncated_share_with_preprompt": _cut_share(with_done),
+        "truncated_share_without_preprompt": _cut_share(without_done),
         "fraction_kept_by_category": markdown_table(kept),
         "score_delta_histogram": dg.MetadataValue.md(markdown_image(histogram, "score deltas")),
         "input_version": version, "reused": False,
     }, data_version=dg.DataVersion(version))
+
+
+def _cut_share(finished: list[bool]) -> float:
+    """Share of answers cut at max_new_tokens without EOS (0 when there are none)."""
+    return round(finished.count(False) / len(finished), 4) if finished else 0.0
 
 
 def _delta_histogram(deltas: list[float], path: Path) -> Path:

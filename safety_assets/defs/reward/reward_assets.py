@@ -27,6 +27,7 @@ from safety_assets.evaluation.calibration import (
 )
 from safety_assets.evaluation.intervals import wilson_interval
 from safety_assets.evaluation.reward_accuracy import (
+    RewardScores,
     accuracy_table,
     binomial_p_value,
     external_pairs,
@@ -113,10 +114,12 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
                       eval_data: EvalDataResource, warehouse: WarehouseResource
                       ) -> dg.MaterializeResult:
     frames = []
+    # The same held-out responses are asked about again per round and for calibration.
+    scores = RewardScores(config.batch_size)
     for rm in ("safety", "helpfulness"):
         pairs = warehouse.get().query(f"{_PAIRS_WITH_ROUND} AND p.split = ?", [rm, HELD_OUT])
         correct = pairwise_accuracy(model_store.path_of(f"{rm}_reward_model"), pairs,
-                                    config.batch_size)
+                                    config.batch_size, scores)
         frames.append(pairs.with_columns(rm=pl.lit(rm), correct=pl.Series(correct)))
         context.log.info(f"{rm} RM: held-out accuracy {sum(correct) / max(1, len(correct)):.3f}"
                          f" on {len(correct)} pairs")
@@ -136,9 +139,11 @@ def reward_model_eval(context: dg.AssetExecutionContext, config: RewardModelEval
         metadata[f"{row['rm']}_rm_accuracy"] = row["accuracy"]
         metadata[f"{row['rm']}_rm_pairs"] = row["n"]
         metadata[f"{row['rm']}_rm_p_value"] = binomial_p_value(row["correct"], row["n"])
-    metadata.update(_round_accuracy(config, model_store, warehouse))
-    metadata.update(_calibration(config, model_store, safety_rules, warehouse))
-    metadata.update(_external_accuracy(config, model_store, eval_data, warehouse))
+    metadata.update(_round_accuracy(config, model_store, warehouse, scores))
+    metadata.update(_calibration(config, model_store, safety_rules, warehouse, scores))
+    metadata.update(_external_accuracy(config, model_store, eval_data, warehouse, scores))
+    metadata["texts_scored"] = dg.MetadataValue.json(
+        {"asked": scores.asked, "through_a_model": scores.scored})
     return dg.MaterializeResult(metadata=metadata)
 
 
@@ -149,7 +154,7 @@ _PAIRS_WITH_ROUND = ("SELECT p.*, coalesce(r.round, 1) AS round FROM reward_mode
 
 
 def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResource,
-                    warehouse: WarehouseResource) -> dict[str, Any]:
+                    warehouse: WarehouseResource, scores: RewardScores) -> dict[str, Any]:
     """Each RM per annotation round: the current version on each round's held-out pairs, and
     the version before each round on that round's pairs, before it was trained on (the
     paper's accuracy on the newest batch)."""
@@ -168,7 +173,7 @@ def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResour
         # The registry's current version last, wherever it was first registered.
         entries.sort(key=lambda v: v["version"] == current["version"][0])
         rows += round_accuracy(rm, pairs, entries, lambda path, subset: pairwise_accuracy(
-            path, subset, config.batch_size), HELD_OUT)
+            path, subset, config.batch_size, scores), HELD_OUT)
     frame = pl.DataFrame(rows, schema={
         "rm": pl.String, "round": pl.Int32, "model_version": pl.String,
         "trained_through": pl.Int32, "before_training": pl.Boolean, "split": pl.String,
@@ -207,8 +212,8 @@ def _round_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResour
 
 
 def _external_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreResource,
-                       eval_data: EvalDataResource, warehouse: WarehouseResource
-                       ) -> dict[str, Any]:
+                       eval_data: EvalDataResource, warehouse: WarehouseResource,
+                       scores: RewardScores) -> dict[str, Any]:
     """Both RMs on HH-RLHF pairs no stage trained on: the accuracy to quote, as the project's
     own pairs share the sample generator's surface cues."""
     if config.external_pairs <= 0:
@@ -220,7 +225,7 @@ def _external_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreRes
     figures: dict[str, Any] = {"external_pairs": pairs.height}
     for rm in ("safety", "helpfulness"):
         correct = pairwise_accuracy(model_store.path_of(f"{rm}_reward_model"), pairs,
-                                    config.batch_size)
+                                    config.batch_size, scores)
         hits, n = sum(correct), len(correct)
         low, high = wilson_interval(hits, n) if n else (float("nan"), float("nan"))
         figures[f"{rm}_rm_accuracy_hh_rlhf"] = (
@@ -230,15 +235,15 @@ def _external_accuracy(config: RewardModelEvalConfig, model_store: ModelStoreRes
 
 
 def _calibration(config: RewardModelEvalConfig, model_store: ModelStoreResource,
-                 safety_rules: SafetyRulesResource, warehouse: WarehouseResource
-                 ) -> dict[str, Any]:
+                 safety_rules: SafetyRulesResource, warehouse: WarehouseResource,
+                 scores: RewardScores) -> dict[str, Any]:
     """The safety RM's sigmoid against the held-out per-response safety labels: reliability
     table and diagram, ECE, and the precision and recall for "unsafe" of both thresholds."""
     pairs = warehouse.get().query(
         "SELECT * FROM reward_model_pairs WHERE rm = 'safety' AND split = ?", [HELD_OUT])
     labelled = labelled_responses(pairs)
     probs = score_labelled(str(model_store.path_of("safety_reward_model")), labelled,
-                           config.batch_size)
+                           config.batch_size, scores)
     labels = labelled["is_safe"].to_list() if labelled.height else []
     table = reliability_table(probs, labels, config.bins)
     warehouse.get().replace_table("reward_model_calibration",

@@ -38,7 +38,9 @@ class SamplingConfig(dg.Config):
     temperature: float = Field(default=1.0, description="The paper finds the best T shifts "
                                                         "across iterations; 1.0 to start.")
     top_p: float = 0.9
-    max_new_tokens: int = 48
+    max_new_tokens: int | None = Field(default=None, description=(
+        "None: the model profile's answer length (48 tokens for the tiny model, 192 for a "
+        "real chat model), sized so that most answers finish."))
     seed: int = 0
     split: str = Field(default=TRAIN, description="Prompts of this split only.")
     progress_every: int = Field(default=64, description="Prompts per generate call; "
@@ -80,11 +82,15 @@ _SCORES_IN = "SELECT count(*) FROM reward_scores WHERE risk_category = ?"
                    "backend are unchanged.")
 def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
                       generation: GenerationBackendResource, compute: ComputeResource,
-                      warehouse: WarehouseResource) -> dg.MaterializeResult:
+                      training: TrainingResource, warehouse: WarehouseResource
+                      ) -> dg.MaterializeResult:
     category = context.partition_key
     store = warehouse.get()
+    # The version holds the length used, so an unset field keeps the versions of before.
+    settings = {**config.model_dump(),
+                "max_new_tokens": training.profile.max_new_tokens(config.max_new_tokens)}
     version = versions.fingerprint(
-        code=SAMPLING_CODE_VERSION, config=config.model_dump(),
+        code=SAMPLING_CODE_VERSION, config=settings,
         policy=versions.model_identity(store, config.policy),
         prompts=versions.query_digest(store, *prompts_query(config.split, category)),
         backend=generation.model_dump())
@@ -102,8 +108,8 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
         # template; Llama 2's [INST] for the tiny tokenizer, which has none).
         job = compute.run(context, "sample", params={
             "model_path": str(model_path), "backend": generation.model_dump(),
-            **config.model_dump(include={"k", "max_new_tokens", "temperature", "top_p", "seed",
-                                         "progress_every"})},
+            **{key: settings[key] for key in ("k", "max_new_tokens", "temperature", "top_p",
+                                              "seed", "progress_every")}},
             inputs={"prompts": prompts.select("id", "text", "history")})
         samples, report = job.output("samples"), job.report()
     frame = samples.with_columns(
@@ -126,7 +132,7 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     return dg.MaterializeResult(metadata={
         "prompts": prompts.height, "samples": frame.height, "k": config.k,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
-        "truncated_samples": truncated,
+        "max_new_tokens": settings["max_new_tokens"], "truncated_samples": truncated,
         "truncated_share": round(truncated / frame.height, 4) if frame.height else 0.0,
         **{key: value for key, value in report.items() if key.endswith("_per_second")},
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
