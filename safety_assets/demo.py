@@ -33,8 +33,8 @@ REAL_RUN_CONFIG: dict[str, dict] = {
         "reward_model_eval": {"config": {"external_pairs": 50}},
     }},
     "sample_and_score": {"ops": {
-        # Answer lengths are the profile's (192 new tokens; PPO's own default is 256): at 48,
-        # 86% of the SFT model's answers were cut.
+        # Answer lengths are the profile's (192 new tokens, PPO's rollouts too): at 48, 86% of
+        # the SFT model's answers were cut.
         "sampled_responses": {"config": {"k": 4, "max_prompts": 8}},
     }},
     "rlhf_and_distillation": {"ops": {

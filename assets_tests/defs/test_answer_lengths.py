@@ -1,4 +1,5 @@
-"""The sampling stages' answer length: the model profile's unless a config sets it."""
+"""Answers that finish: the sampling stages' answer length is the model profile's unless a
+config sets it, and PPO on a real model penalises rollouts cut without EOS."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from safety_assets.defs.distill.distill_assets import DistillationConfig
 from safety_assets.defs.resources import (
+    PPO_MISSING_EOS_PENALTY,
     REAL_ANSWER_TOKENS,
     TINY_ANSWER_TOKENS,
     ModelProfileResource,
@@ -29,3 +31,17 @@ def test_a_configured_length_wins_over_the_profile_and_unset_takes_it(config):
     assert real.max_new_tokens(config.max_new_tokens) == REAL_ANSWER_TOKENS
     assert real.max_new_tokens(64) == 64
     assert ModelProfileResource(profile="smollm2", answer_tokens=96).max_new_tokens() == 96
+
+
+def test_ppo_on_a_real_model_penalises_cut_rollouts_unless_the_user_turns_it_off():
+    from safety_assets.defs.rlhf.rlhf_assets import PPOAssetConfig
+
+    real = ModelProfileResource(profile="smollm2", lora_r=16).ppo_settings()
+    assert PPOAssetConfig().to_spec(real).missing_eos_penalty == PPO_MISSING_EOS_PENALTY > 0
+    assert PPOAssetConfig(missing_eos_penalty=0.0).to_spec(real).missing_eos_penalty == 0.0
+    assert PPOAssetConfig().to_spec(real).lora_r == 16
+    assert PPOAssetConfig().to_spec(real).max_new_tokens == REAL_ANSWER_TOKENS
+    assert PPOAssetConfig(max_new_tokens=64).to_spec(real).max_new_tokens == 64
+    # The tiny profile keeps its PPO job as it was.
+    tiny = ModelProfileResource().ppo_settings()
+    assert PPOAssetConfig().to_spec(tiny).missing_eos_penalty is None

@@ -335,6 +335,12 @@ class PPOAssetConfig(dg.Config):
     max_new_tokens: int | None = None
     temperature: float | None = None
     top_p: float | None = None
+    missing_eos_penalty: float | None = Field(
+        default=None, description="Subtracted from LOGIT(R_c) of a rollout cut at "
+                                  "max_new_tokens without EOS, before whitening, as TRL's "
+                                  "missing_eos_penalty "
+                                  "(0: none). None: the profile's (1.0 for a real chat "
+                                  "model, none for the tiny one).")
     weight_decay: float | None = Field(default=None, description="Paper: 0.1.")
     max_grad_norm: float | None = Field(default=None, description="Paper: 1.0.")
     seed: int | None = None
