@@ -581,8 +581,9 @@ def rm_input_ids(
 
 
 # Padded tokens per scoring batch. On CPU a forward pass over long texts runs faster in
-# small batches (16 dialogues of 900 tokens took twice as long as one at a time on 2
-# cores: the activations outgrow the caches), while short texts still want many per batch.
+# small batches (50 HH-RLHF dialogues on SmolLM2, 2 cores: 43 s 16 at a time, 29 s one at a
+# time, 26 s within this bound; the activations outgrow the caches), while short texts
+# still want many per batch.
 DEFAULT_BATCH_TOKENS = 1024
 
 
