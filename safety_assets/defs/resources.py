@@ -139,10 +139,10 @@ class ModelProfileResource(dg.ConfigurableResource):
     heads: int = 4
     max_length: int = 192
     answer_tokens: int | None = Field(default=None, description=(
-        "max_new_tokens of the sampling stages (best of K, distillation) when their config "
-        "leaves it unset. None: 48 for the tiny model, whose answers are short, and 192 for "
-        "a real chat model: SmolLM2's answers to the sample prompts run to a median of 115 "
-        "tokens (90% under 165), so 48 cut 86% of them."))
+        "max_new_tokens of the sampling stages (best of K, PPO rollouts, distillation) when "
+        "their config leaves it unset. None: 48 for the tiny model, whose answers are "
+        "short, and 192 for a real chat model: SmolLM2's answers to the sample prompts run "
+        "to a median of 115 tokens (90% under 165), so 48 cut 86% of them."))
 
     def max_new_tokens(self, configured: int | None = None) -> int:
         """``configured`` when a stage's config sets it, else the answer length the sampling

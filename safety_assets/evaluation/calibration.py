@@ -107,11 +107,11 @@ def score_labelled(model_dir: str, responses: pl.DataFrame, batch_size: int = 16
                    scores: RewardScores | None = None) -> list[float]:
     """``sigmoid(r)`` of a saved reward model for each labelled response (prompt in the chat
     format the RM was trained on), through ``scores`` when given."""
+    from safety_assets.rlhf.generation import probs
+
     if responses.height == 0:
         return []
     scores = scores or RewardScores(batch_size)
     raw = scores(model_dir, responses["text"].to_list(), responses["history"].to_list(),
                  responses["response"].to_list())
-    from safety_assets.rlhf.generation import probs
-
     return probs(raw).tolist()

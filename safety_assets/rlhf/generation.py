@@ -597,7 +597,7 @@ def token_budget_batches(lengths: Sequence[int], batch_size: int,
     for i, length in enumerate(lengths):
         if batch and (len(batch) == batch_size or (
                 max_batch_tokens is not None
-                and (len(batch) + 1) * max(length, lengths[batch[-1]]) > max_batch_tokens)):
+                and (len(batch) + 1) * length > max_batch_tokens)):
             yield batch
             batch = []
         batch.append(i)
@@ -688,6 +688,7 @@ __all__ = [
     "score_responses",
     "seeded",
     "split_finished",
+    "token_budget_batches",
     "truncate_at_eos",
     "vllm_available",
 ]

@@ -22,6 +22,7 @@ from safety_assets.defs.rlhf.rlhf_assets import at_most, fine_tune_on, prompts_o
 from safety_assets.defs.sft.training_configs import TrainConfig
 from safety_assets.plots import figure_to, markdown_image
 from safety_assets.rlhf import selection
+from safety_assets.rlhf.ppo import truncated_share
 from safety_assets.rlhf.preprompts import distillation_prompt
 from safety_assets.storage import asset_versions as versions
 from safety_assets.taxonomy import is_adversarial
@@ -138,17 +139,12 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     return dg.MaterializeResult(metadata={
         "prompts": frame.height, "kept": int(frame["kept"].sum()),
         "max_new_tokens": max_new_tokens,
-        "truncated_share_with_preprompt": _cut_share(with_done),
-        "truncated_share_without_preprompt": _cut_share(without_done),
+        "truncated_share_with_preprompt": round(truncated_share(with_done), 4),
+        "truncated_share_without_preprompt": round(truncated_share(without_done), 4),
         "fraction_kept_by_category": markdown_table(kept),
         "score_delta_histogram": dg.MetadataValue.md(markdown_image(histogram, "score deltas")),
         "input_version": version, "reused": False,
     }, data_version=dg.DataVersion(version))
-
-
-def _cut_share(finished: list[bool]) -> float:
-    """Share of answers cut at max_new_tokens without EOS (0 when there are none)."""
-    return round(finished.count(False) / len(finished), 4) if finished else 0.0
 
 
 def _delta_histogram(deltas: list[float], path: Path) -> Path:
