@@ -9,6 +9,7 @@ from safety_assets.defs.distill.distill_assets import DistillationConfig
 from safety_assets.defs.resources import (
     PPO_MISSING_EOS_PENALTY,
     REAL_ANSWER_TOKENS,
+    REAL_PRESENCE_PENALTY,
     TINY_ANSWER_TOKENS,
     ModelProfileResource,
 )
@@ -45,3 +46,22 @@ def test_ppo_on_a_real_model_penalises_cut_rollouts_unless_the_user_turns_it_off
     # The tiny profile keeps its PPO job as it was.
     tiny = ModelProfileResource().ppo_settings()
     assert PPOAssetConfig().to_spec(tiny).missing_eos_penalty is None
+
+
+@pytest.mark.parametrize("config", [SamplingConfig(), DistillationConfig()])
+def test_a_real_chat_model_gets_a_presence_penalty_unless_a_config_sets_one(config):
+    assert config.presence_penalty is None
+    assert ModelProfileResource().presence_penalty(config.presence_penalty) == 0.0
+    real = ModelProfileResource(profile="smollm2")
+    assert real.presence_penalty(config.presence_penalty) == REAL_PRESENCE_PENALTY > 0
+    assert real.presence_penalty(0.0) == 0.0
+    assert ModelProfileResource(profile="smollm2",
+                                answer_presence_penalty=0.5).presence_penalty() == 0.5
+
+
+def test_ppo_rollouts_never_get_the_presence_penalty():
+    # PPO's ratios and KL assume the rollouts come from the policy's own distribution.
+    from safety_assets.rlhf.ppo import PPOConfig
+
+    assert "presence_penalty" not in ModelProfileResource(profile="smollm2").ppo_settings()
+    assert "presence_penalty" not in PPOConfig.__dataclass_fields__

@@ -146,3 +146,45 @@ def test_a_shared_prefix_is_computed_once_per_call(policy, tokenizer, monkeypatc
     HFBackend((policy, tokenizer), batch_size=2).generate(["hi", "ho"], max_new_tokens=4,
                                                           temperature=0)
     assert len(built) == 1   # nothing long enough in common: no prefix pass
+
+
+def test_presence_penalty_lowers_only_the_logits_of_tokens_the_answer_holds():
+    from safety_assets.rlhf.decoding import apply_presence_penalty
+
+    logits = torch.tensor([[2.0, -1.0, 0.5], [0.0, 3.0, 1.0]])
+    seen = torch.tensor([[True, True, False], [False, False, True]])
+    assert torch.equal(apply_presence_penalty(logits, seen, 1.5),
+                       torch.tensor([[0.5, -2.5, 0.5], [0.0, 3.0, -0.5]]))
+
+
+@pytest.mark.parametrize("penalty", [0.7, 1e4])
+def test_greedy_answers_with_a_presence_penalty_are_generates_with_it(policy, tokenizer,
+                                                                      chat_prompts, penalty):
+    # Both decoders penalise the answer's tokens alone, before the temperature.
+    input_ids, mask = _inputs(tokenizer, chat_prompts)
+    pad, eos = pad_token_id(tokenizer), [tokenizer.eos_token_id]
+    loop = sample_ids(policy, input_ids, mask, 1, 24, 0.0, 1.0, pad, eos, decoder="loop",
+                      presence_penalty=penalty)
+    plain = sample_ids(policy, input_ids, mask, 1, 24, 0.0, 1.0, pad, eos,
+                       decoder="generate", presence_penalty=penalty)
+    assert torch.equal(loop, plain)
+    unpenalised = sample_ids(policy, input_ids, mask, 1, 24, 0.0, 1.0, pad, eos)
+    assert not torch.equal(loop, unpenalised)
+    if penalty > 100:   # so large that no answer can repeat a token
+        for row in loop.tolist():
+            answer = [t for t in row if t not in (pad, *eos)]
+            assert len(answer) == len(set(answer))
+
+
+def test_a_presence_penalty_never_counts_the_prompts_tokens(policy, tokenizer, chat_prompts):
+    # The prompt holds the end-of-turn token; penalising it would keep answers from ending.
+    pad, eos = pad_token_id(tokenizer), [tokenizer.eos_token_id]
+    for prompt in chat_prompts:
+        input_ids, mask = _inputs(tokenizer, [prompt])
+        first = sample_ids(policy, input_ids, mask, 1, 1, 0.0, 1.0, pad, eos)
+        if int(first[0, 0]) in input_ids[0].tolist():
+            break
+    else:
+        pytest.fail("no prompt whose greedy first token it holds itself")
+    assert torch.equal(first, sample_ids(policy, input_ids, mask, 1, 1, 0.0, 1.0, pad, eos,
+                                         presence_penalty=1e4))

@@ -36,7 +36,8 @@ def open_backend(backend: dict[str, Any], model_path: str | Path) -> Any:
 
 def sample(job: ComputeJob, log: Log) -> dict[str, Any]:
     """K samples per staged prompt (``prompts``: id, text, history) in the policy's own chat
-    format, or as given where ``prompts`` has a ``rendered`` column (a preprompted prompt);
+    format, or as given where ``prompts`` has a ``rendered`` column (a preprompted prompt),
+    with ``presence_penalty`` where the params give one;
     output ``samples``: prompt_id, sample_index, response, finished (False: cut at
     max_new_tokens without EOS), in the prompts' order. Generated in chunks of
     ``progress_every`` prompts, each with its own seed derived from the configured one, so
@@ -57,7 +58,8 @@ def sample(job: ComputeJob, log: Log) -> dict[str, Any]:
         result = backend.generate_with_status(
             texts[first:first + chunk], n=k, max_new_tokens=params["max_new_tokens"],
             temperature=params["temperature"], top_p=params["top_p"],
-            seed=params["seed"] + index)
+            seed=params["seed"] + index,
+            presence_penalty=params.get("presence_penalty", 0.0))
         for prompt_id, answers, flags in zip(ids, result.texts, result.finished, strict=True):
             rows.extend({"prompt_id": prompt_id, "sample_index": i, "response": answer,
                          "finished": bool(flag)}

@@ -128,6 +128,16 @@ class SharedPrefix:
         return fresh
 
 
+def apply_presence_penalty(logits: torch.Tensor, seen: torch.Tensor,
+                           penalty: float) -> torch.Tensor:
+    """``logits`` less ``penalty`` wherever ``seen`` (rows x vocabulary, booleans) marks a
+    token the row's answer already holds: OpenAI's and vLLM's ``presence_penalty``, applied
+    to the generated tokens only. Not transformers' ``repetition_penalty``, which also counts
+    the prompt's tokens: a chat prompt holds the end-of-turn token, and penalising it keeps a
+    small model from ever ending (SmolLM2-135M at T=0.7 finished 2 of 32 answers at 1.2)."""
+    return logits - penalty * seen.to(logits.dtype)
+
+
 def accepts_logits_to_keep(model: Any) -> bool:
     """Whether ``model`` (or the model under a peft wrapper) can skip the LM head on all but
     the last positions."""
@@ -149,6 +159,7 @@ def decode(
     eos_ids: Sequence[int],
     share_prompt: bool = True,
     prefix: SharedPrefix | None = None,
+    presence_penalty: float = 0.0,
 ) -> torch.Tensor:
     """New token ids, shape ``(batch * n, <= max_new_tokens)``, row ``i * n + j`` sample
     ``j`` of prompt ``i``; after a row's EOS come ``pad_id``s, and the width is the longest
@@ -156,7 +167,8 @@ def decode(
     ``share_prompt``: one prompt pass for the ``n`` samples (otherwise each of the ``n``
     copies is computed, as ``generate(num_return_sequences=n)`` does). ``prefix``: every
     prompt is ``prefix.ids`` followed by its row of ``input_ids`` (each row holding at least
-    one real token)."""
+    one real token). ``presence_penalty``: subtracted from the logit of every token the row's
+    answer already holds, before the temperature (:func:`apply_presence_penalty`)."""
     from transformers import DynamicCache
 
     device = input_ids.device
@@ -191,8 +203,15 @@ def decode(
         active = torch.arange(rows, device=device)
         eos = torch.tensor(list(eos_ids), dtype=torch.long, device=device)
         width = 0
+        # which vocabulary ids each active row's answer holds so far (only with a penalty)
+        seen = (torch.zeros(rows, logits.shape[-1], dtype=torch.bool, device=device)
+                if presence_penalty else None)
         for step in range(max_new_tokens):
+            if seen is not None:
+                logits = apply_presence_penalty(logits, seen, presence_penalty)
             tokens = draw_tokens(logits, temperature, top_p)
+            if seen is not None:
+                seen[torch.arange(len(tokens), device=device), tokens] = True
             out[active, step] = tokens
             width = step + 1
             writing = ~torch.isin(tokens, eos)
@@ -202,6 +221,8 @@ def decode(
                     break
                 cache.batch_select_indices(keep)
                 active, tokens, mask, last = active[keep], tokens[keep], mask[keep], last[keep]
+                if seen is not None:
+                    seen = seen[keep]
             if step == max_new_tokens - 1:
                 break
             mask = torch.cat([mask, mask.new_ones(len(active), 1)], dim=-1)

@@ -46,6 +46,7 @@ from safety_assets.rlhf.decoding import (
     MIN_SHARED_PREFIX,
     SharedPrefix,
     accepts_logits_to_keep,
+    apply_presence_penalty,
     common_prefix,
     decode,
 )
@@ -203,6 +204,7 @@ def sample_ids(
     share_prompt: bool = False,
     decoder: str = "loop",
     prefix: SharedPrefix | None = None,
+    presence_penalty: float = 0.0,
 ) -> torch.Tensor:
     """Generated ids only, shape ``(batch * n, <= max_new_tokens)``; row ``i * n + j`` is sample
     ``j`` of prompt ``i``. Inputs must be left padded and on the model's device. Greedy decoding
@@ -215,8 +217,10 @@ def sample_ids(
     instead of letting ``generate`` process ``n`` copies of the prompt. Either way the random
     draws differ from plain ``generate``'s, so a seed gives other (equally valid) samples.
     ``prefix`` (the loop only): the ids every prompt starts with, already computed; the
-    inputs are then what follows it."""
-    from transformers import GenerationConfig
+    inputs are then what follows it. ``presence_penalty``: see
+    :func:`~safety_assets.rlhf.decoding.apply_presence_penalty`; both decoders apply it the
+    same way."""
+    from transformers import GenerationConfig, LogitsProcessorList
 
     if decoder not in DECODERS:
         raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")
@@ -225,7 +229,8 @@ def sample_ids(
     greedy = temperature <= 0
     if decoder == "loop":
         new = decode(model, input_ids, attention_mask, 1 if greedy else n, max_new_tokens,
-                     temperature, top_p, pad_id, eos_ids, prefix=prefix)
+                     temperature, top_p, pad_id, eos_ids, prefix=prefix,
+                     presence_penalty=presence_penalty)
         return new.repeat_interleave(n, dim=0) if greedy and n > 1 else new
     shared = share_prompt and not greedy and n > 1 and input_ids.shape[1] > 1
     config = GenerationConfig(
@@ -244,6 +249,9 @@ def sample_ids(
         use_cache=True,
     )
     extra: dict[str, Any] = {}
+    if presence_penalty:
+        extra["logits_processor"] = LogitsProcessorList(
+            [AnswerPresencePenalty(input_ids.shape[1], presence_penalty)])
     with torch.no_grad():
         if shared:
             extra["cache"] = _shared_prompt_cache(model, input_ids, attention_mask, n)
@@ -257,6 +265,24 @@ def sample_ids(
     if greedy and n > 1:
         new = new.repeat_interleave(n, dim=0)
     return new
+
+
+class AnswerPresencePenalty:
+    """A transformers logits processor for :func:`sample_ids`' ``generate`` route: the
+    loop's presence penalty (:func:`~safety_assets.rlhf.decoding.apply_presence_penalty`)
+    over the ids after the first ``prompt_width``, the answer's. ``generate`` runs it before
+    its temperature, as the loop does."""
+
+    def __init__(self, prompt_width: int, penalty: float) -> None:
+        self.prompt_width = prompt_width
+        self.penalty = penalty
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        answer = input_ids[:, self.prompt_width:]
+        if not answer.shape[1]:
+            return scores
+        seen = torch.zeros_like(scores, dtype=torch.bool).scatter_(1, answer, True)
+        return apply_presence_penalty(scores, seen, self.penalty)
 
 
 def _shared_prompt_cache(
@@ -307,9 +333,10 @@ class GenerationBackend(ChatFormatted, ABC):
         temperature: float = 1.0,
         top_p: float = 1.0,
         seed: int | None = 0,
+        presence_penalty: float = 0.0,
     ) -> list[list[str]]:
         return self.generate_with_status(
-            prompts, n, max_new_tokens, temperature, top_p, seed).texts
+            prompts, n, max_new_tokens, temperature, top_p, seed, presence_penalty).texts
 
     @abstractmethod
     def generate_with_status(
@@ -320,8 +347,11 @@ class GenerationBackend(ChatFormatted, ABC):
         temperature: float = 1.0,
         top_p: float = 1.0,
         seed: int | None = 0,
+        presence_penalty: float = 0.0,
     ) -> Generation:
-        """``n`` answers for each prompt, with whether each ended with EOS."""
+        """``n`` answers for each prompt, with whether each ended with EOS.
+        ``presence_penalty``: subtracted from the logit of each token an answer already
+        holds (the generated tokens only, as OpenAI and vLLM define it; 0: none)."""
 
 
 class HFBackend(GenerationBackend):
@@ -391,6 +421,7 @@ class HFBackend(GenerationBackend):
         temperature: float = 1.0,
         top_p: float = 1.0,
         seed: int | None = 0,
+        presence_penalty: float = 0.0,
     ) -> Generation:
         """:meth:`generate`'s answers, with per answer whether it ended with EOS."""
         if n < 1:
@@ -429,7 +460,7 @@ class HFBackend(GenerationBackend):
                     attention_mask.to(self.device),
                     n, max_new_tokens, temperature, top_p, pad_id, eos,
                     share_prompt=self.share_prompt_cache, decoder=self.decoder,
-                    prefix=prefix,
+                    prefix=prefix, presence_penalty=presence_penalty,
                 )
             rows, done = split_finished(new.cpu(), eos)
             decoded = self.tokenizer.batch_decode(rows, skip_special_tokens=True)
@@ -481,6 +512,7 @@ class VLLMBackend(GenerationBackend):
         temperature: float = 1.0,
         top_p: float = 1.0,
         seed: int | None = 0,
+        presence_penalty: float = 0.0,
     ) -> Generation:
         """:meth:`generate`'s answers; ``finished`` is vLLM's ``finish_reason == "stop"``
         (EOS or a stop token) as opposed to ``"length"`` (cut at ``max_new_tokens``)."""
@@ -493,6 +525,7 @@ class VLLMBackend(GenerationBackend):
             top_p=1.0 if greedy else float(top_p),
             max_tokens=max_new_tokens,
             seed=seed,
+            presence_penalty=float(presence_penalty),
             skip_special_tokens=True,
         )
         ids = encode(self.tokenizer, prompts, self.add_special_tokens)

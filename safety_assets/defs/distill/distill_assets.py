@@ -42,6 +42,10 @@ class DistillationConfig(dg.Config):
         "None: the model profile's answer length (48 tokens for the tiny model, 192 for a "
         "real chat model), sized so that most answers finish."))
     temperature: float = 0.0
+    presence_penalty: float | None = Field(default=None, description=(
+        "Subtracted from the logit of each token an answer already holds, on both sides. "
+        "None: the model profile's, 0 for the tiny model and 1.0 for a real chat model, "
+        "whose greedy answers otherwise loop until they are cut."))
     seed: int = 0
     max_prompts: int | None = Field(default=None, description=(
         "At most this many adversarial train prompts, a seeded random subset (None: all)."))
@@ -63,11 +67,13 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
                                  training: TrainingResource, warehouse: WarehouseResource
                                  ) -> dg.MaterializeResult:
     store = model_store.get()
-    # The version holds the length used, so an unset field keeps the versions of before.
+    # The version holds the values used, not the profile's None.
     max_new_tokens = training.profile.max_new_tokens(config.max_new_tokens)
+    presence_penalty = training.profile.presence_penalty(config.presence_penalty)
     version = versions.fingerprint(
         code=DISTILLATION_CODE_VERSION,
-        config={**config.model_dump(), "max_new_tokens": max_new_tokens},
+        config={**config.model_dump(), "max_new_tokens": max_new_tokens,
+                "presence_penalty": presence_penalty},
         backend=generation.model_dump(),
         models=[versions.model_identity(warehouse.get(), name)
                 for name in (config.policy, "safety_reward_model")],
@@ -98,7 +104,8 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     answers = compute.run(context, "sample", params={
         "model_path": str(policy_path), "backend": generation.model_dump(), "k": 1,
         "max_new_tokens": max_new_tokens, "temperature": config.temperature,
-        "top_p": 1.0, "seed": config.seed, "progress_every": 64},
+        "top_p": 1.0, "presence_penalty": presence_penalty, "seed": config.seed,
+        "progress_every": 64},
         inputs={"prompts": both}).output("samples")
     # The RM judges both answers as answers to the prompt *without* the preprompt.
     scores = compute.run(context, "score", params={"scorers": {
@@ -138,7 +145,7 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
         store.root / "context_distillation" / "deltas.png")
     return dg.MaterializeResult(metadata={
         "prompts": frame.height, "kept": int(frame["kept"].sum()),
-        "max_new_tokens": max_new_tokens,
+        "max_new_tokens": max_new_tokens, "presence_penalty": presence_penalty,
         "truncated_share_with_preprompt": round(truncated_share(with_done), 4),
         "truncated_share_without_preprompt": round(truncated_share(without_done), 4),
         "fraction_kept_by_category": markdown_table(kept),

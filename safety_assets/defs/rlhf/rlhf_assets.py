@@ -41,6 +41,10 @@ class SamplingConfig(dg.Config):
     max_new_tokens: int | None = Field(default=None, description=(
         "None: the model profile's answer length (48 tokens for the tiny model, 192 for a "
         "real chat model), sized so that most answers finish."))
+    presence_penalty: float | None = Field(default=None, description=(
+        "Subtracted from the logit of each token an answer already holds (OpenAI's and "
+        "vLLM's presence_penalty; 0: none). None: the model profile's, 0 for the tiny model "
+        "and 1.0 for a real chat model, whose cut answers are loops."))
     seed: int = 0
     split: str = Field(default=TRAIN, description="Prompts of this split only.")
     progress_every: int = Field(default=64, description="Prompts per generate call; "
@@ -86,9 +90,10 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
                       ) -> dg.MaterializeResult:
     category = context.partition_key
     store = warehouse.get()
-    # The version holds the length used, so an unset field keeps the versions of before.
+    # The version holds the values used, not the profile's None.
     settings = {**config.model_dump(),
-                "max_new_tokens": training.profile.max_new_tokens(config.max_new_tokens)}
+                "max_new_tokens": training.profile.max_new_tokens(config.max_new_tokens),
+                "presence_penalty": training.profile.presence_penalty(config.presence_penalty)}
     version = versions.fingerprint(
         code=SAMPLING_CODE_VERSION, config=settings,
         policy=versions.model_identity(store, config.policy),
@@ -109,7 +114,7 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
         job = compute.run(context, "sample", params={
             "model_path": str(model_path), "backend": generation.model_dump(),
             **{key: settings[key] for key in ("k", "max_new_tokens", "temperature", "top_p",
-                                              "seed", "progress_every")}},
+                                              "presence_penalty", "seed", "progress_every")}},
             inputs={"prompts": prompts.select("id", "text", "history")})
         samples, report = job.output("samples"), job.report()
     frame = samples.with_columns(
@@ -132,7 +137,8 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     return dg.MaterializeResult(metadata={
         "prompts": prompts.height, "samples": frame.height, "k": config.k,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
-        "max_new_tokens": settings["max_new_tokens"], "truncated_samples": truncated,
+        "max_new_tokens": settings["max_new_tokens"],
+        "presence_penalty": settings["presence_penalty"], "truncated_samples": truncated,
         "truncated_share": round(truncated / frame.height, 4) if frame.height else 0.0,
         **{key: value for key, value in report.items() if key.endswith("_per_second")},
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
