@@ -149,8 +149,9 @@ class ModelProfileResource(dg.ConfigurableResource):
         "presence_penalty of best of K and distillation when their config leaves it unset: "
         "subtracted from the logit of every token the answer already holds. None: 0 for the "
         "tiny model and 1.0 for a real chat model. SmolLM2-135M's cut answers are loops ('I'm "
-        "so sorry, please begin.' forty times), at any temperature: at 192 tokens it finished "
-        "42% of best-of-K samples at T=1 and 49% at T=0.7, and 78% at T=0.7 with 1.0. PPO's "
+        "so sorry, please begin.' forty times) at any temperature: at 192 tokens it finished "
+        "42% of best-of-K samples at T=1 and 49% at T=0.7 without it, 62% and 69% with 1.0 "
+        "(n=128 each), and 21 of 32 greedy answers instead of 14. PPO's "
         "rollouts never get it: they must come from the policy itself."))
 
     def presence_penalty(self, configured: float | None = None) -> float:
