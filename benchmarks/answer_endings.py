@@ -5,7 +5,8 @@ Best of K, PPO and distillation score an answer cut at ``max_new_tokens`` as unf
 the share that finishes decides how much of their data is usable. SmolLM2-135M's cut answers
 are mostly loops, which a lower temperature does not end and a presence penalty (the answer's
 own tokens only, as ``HFBackend`` applies it) does. Each setting samples the same prompts
-with the same seed, in one run; the share carries its 95% Wilson interval.
+with the same seed, in one run; the share carries its 95% Wilson interval (over answers: the K
+answers to one prompt are alike, so it is narrower than a per-prompt interval would be).
 
     python benchmarks/answer_endings.py --model dagster_home_real/models/sft_model/<hash>/model
     python benchmarks/answer_endings.py --settings 1:0 1:1 0:0 0:1 --k 2
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--settings", nargs="+", default=["1:0", "0.7:0", "1:1", "0.7:1"],
                         help="temperature:presence_penalty pairs (temperature 0: greedy)")
     parser.add_argument("--per-category", type=int, default=8)
-    parser.add_argument("--k", type=int, default=4, help="samples per prompt")
+    parser.add_argument("--k", type=int, default=4, help="samples per prompt (greedy: 1)")
     parser.add_argument("--max-new-tokens", type=int, default=192)
     parser.add_argument("--top-p", type=float, default=0.9)
     parser.add_argument("--seed", type=int, default=0)
@@ -79,9 +80,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for setting in args.settings:
         temperature, penalty = (float(part) for part in setting.split(":"))
+        # greedy answers repeat: one per prompt, so n counts distinct answers
+        k = 1 if temperature <= 0 else args.k
         started = time.perf_counter()
         result = backend.generate_with_status(
-            texts, n=args.k, max_new_tokens=args.max_new_tokens, temperature=temperature,
+            texts, n=k, max_new_tokens=args.max_new_tokens, temperature=temperature,
             top_p=args.top_p, seed=args.seed, presence_penalty=penalty)
         seconds = time.perf_counter() - started
         flags = [flag for group in result.finished for flag in group]
