@@ -150,27 +150,30 @@ class ModelProfileResource(dg.ConfigurableResource):
         "subtracted from the logit of every token the answer already holds. None: 0 for the "
         "tiny model and 1.0 for a real chat model. SmolLM2-135M's cut answers are loops ('I'm "
         "so sorry, please begin.' forty times) at any temperature: at 192 tokens it finished "
-        "42% of best-of-K samples at T=1 and 49% at T=0.7 without it, 62% and 69% with 1.0 "
-        "(n=128 each), and 21 of 32 greedy answers instead of 14. PPO's "
+        "42% of best-of-K samples at T=1 without it and 62% with 1.0 on the demo's 32 train "
+        "prompts, 49% and 62% on 64 others, and 40 of 64 greedy answers instead of 24 (n "
+        "counts answers; on a third set of 32 prompts T=1 gave 41% and 39%). PPO's "
         "rollouts never get it: they must come from the policy itself."))
 
     def presence_penalty(self, configured: float | None = None) -> float:
         """``configured`` when a stage's config sets it, else the profile's (see
         ``answer_presence_penalty``)."""
-        if configured is not None:
-            return configured
-        if self.answer_presence_penalty is not None:
-            return self.answer_presence_penalty
-        return REAL_PRESENCE_PENALTY if self.is_local() else 0.0
+        return self._stage_setting(configured, self.answer_presence_penalty,
+                                   REAL_PRESENCE_PENALTY, 0.0)
 
     def max_new_tokens(self, configured: int | None = None) -> int:
         """``configured`` when a stage's config sets it, else the answer length the sampling
         stages default to (see ``answer_tokens``)."""
-        if configured is not None:
-            return configured
-        if self.answer_tokens is not None:
-            return self.answer_tokens
-        return REAL_ANSWER_TOKENS if self.is_local() else TINY_ANSWER_TOKENS
+        return self._stage_setting(configured, self.answer_tokens, REAL_ANSWER_TOKENS,
+                                   TINY_ANSWER_TOKENS)
+
+    def _stage_setting(self, configured: Any, profile_value: Any, real: Any, tiny: Any) -> Any:
+        """A sampling stage's setting: its config's value when set, else this profile's
+        field when set, else the default of a real chat model or of the tiny one."""
+        for value in (configured, profile_value):
+            if value is not None:
+                return value
+        return real if self.is_local() else tiny
 
     def is_local(self) -> bool:
         """Whether the models start from a pretrained folder (local or imported) rather than
