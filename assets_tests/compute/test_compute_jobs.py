@@ -147,3 +147,15 @@ def test_the_job_process_loads_neither_dagster_nor_the_warehouse(tmp_path, model
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
     assert job.finished and job.output("samples").height == K * 4
+
+
+def test_a_sampling_job_reports_the_dtype_it_sampled_in(tmp_path, models):
+    jobs = {precision: stage_job(tmp_path, "sample",
+                                 {**_sample_params(models), "sampling_precision": precision},
+                                 {"prompts": _prompts()})
+            for precision in ("float32", "bfloat16")}
+    reports = {precision: run_job(job, lambda _: None) for precision, job in jobs.items()}
+    assert reports["float32"]["sampling_dtype"] == "float32"
+    assert reports["bfloat16"]["sampling_dtype"] == "bfloat16"
+    assert jobs["bfloat16"].folder != jobs["float32"].folder
+    assert jobs["bfloat16"].output("samples").height == K * 4

@@ -65,3 +65,16 @@ def test_ppo_rollouts_never_get_the_presence_penalty():
 
     assert "presence_penalty" not in ModelProfileResource(profile="smollm2").ppo_settings()
     assert "presence_penalty" not in PPOConfig.__dataclass_fields__
+
+
+@pytest.mark.parametrize("config", [SamplingConfig(), DistillationConfig()])
+def test_a_real_chat_model_samples_in_auto_precision_and_the_tiny_one_in_fp32(config):
+    assert config.sampling_precision is None
+    assert ModelProfileResource().sampling_precision(config.sampling_precision) == "float32"
+    real = ModelProfileResource(profile="smollm2")
+    assert real.sampling_precision(config.sampling_precision) == "auto"
+    assert real.sampling_precision("float32") == "float32"
+    assert ModelProfileResource(profile="smollm2", answer_sampling_precision="bfloat16"
+                                ).sampling_precision() == "bfloat16"
+    with pytest.raises(ValueError, match="'fp8'"):
+        real.sampling_precision("fp8")

@@ -113,3 +113,30 @@ def test_lora_ppo_on_smollm2_with_the_combined_reward_saves_a_policy_that_reload
     assert set(reloaded.state_dict()) >= set(base) - {"lm_head.weight"}
     assert not torch.equal(reloaded.state_dict()[name], base[name])
     assert render_prompt(load_tokenizer(out), "Hi").endswith("<|im_start|>assistant\n")
+
+
+def test_smollm2_sampled_in_bf16_keeps_fp32s_next_token_distribution(smollm2_dir):
+    # What a bf16 sampling copy changes: its per-token KL from the fp32 model, on the fp32
+    # model's own greedy answers with the real tokenizer and chat template. Per-tensor int8
+    # (torch's quantize_dynamic) is 1.6 nats here; bf16 about 0.001.
+    from safety_assets.rlhf.generation import HFBackend, sampling_copy
+
+    tokenizer = load_tokenizer(smollm2_dir, padding_side="left")
+    model = load_causal_lm(smollm2_dir, device="cpu").eval()
+    backend = HFBackend((model, tokenizer), precision="float32")
+    prompts = [backend.render_prompt(u, system="Be brief.")
+               for u in ("How do I pick a lock?", "Why is the sky blue?")]
+    answers = backend.generate_with_status(prompts, max_new_tokens=16, temperature=0)
+    twin = sampling_copy(model, torch.bfloat16)
+    kls = []
+    with torch.no_grad():
+        for prompt, [answer] in zip(prompts, answers.token_ids, strict=True):
+            context = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            ids = torch.tensor([context + list(answer)])
+            span = slice(len(context) - 1, ids.shape[1] - 1)
+            exact = torch.log_softmax(model(input_ids=ids).logits[0, span], -1)
+            cast = torch.log_softmax(twin(input_ids=ids).logits[0, span].float(), -1)
+            kls.append((exact.exp() * (exact - cast)).sum(-1))
+    kl = torch.cat(kls)
+    assert kl.numel() >= 16 and float(kl.mean()) < 0.01
+    assert next(model.parameters()).dtype == torch.float32

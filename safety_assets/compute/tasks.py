@@ -20,9 +20,11 @@ from safety_assets.compute.job_folder import ComputeJob
 Log = Callable[[str], None]
 
 
-def open_backend(backend: dict[str, Any], model_path: str | Path) -> Any:
+def open_backend(backend: dict[str, Any], model_path: str | Path,
+                 precision: str = "float32") -> Any:
     """The generation backend that ``backend`` (the ``GenerationBackendResource``'s fields)
-    describes, on ``model_path``."""
+    describes, on ``model_path``; ``precision``: the hf backend's sampling precision (vLLM
+    keeps its own rule, ``dtype="auto"``)."""
     from safety_assets.rlhf.generation import make_backend
 
     name = backend.get("backend", "hf")
@@ -31,20 +33,22 @@ def open_backend(backend: dict[str, Any], model_path: str | Path) -> Any:
                             tensor_parallel_size=backend.get("tensor_parallel_size", 1),
                             gpu_memory_utilization=backend.get("gpu_memory_utilization", 0.85))
     return make_backend(name, str(model_path), batch_size=backend.get("batch_size", 32),
-                        device=backend.get("device"))
+                        device=backend.get("device"), precision=precision)
 
 
 def sample(job: ComputeJob, log: Log) -> dict[str, Any]:
     """K samples per staged prompt (``prompts``: id, text, history) in the policy's own chat
     format, or as given where ``prompts`` has a ``rendered`` column (a preprompted prompt),
-    with ``presence_penalty`` where the params give one;
+    with ``presence_penalty`` where the params give one, and in ``sampling_precision``
+    (float32 where they give none; see ``HFBackend``);
     output ``samples``: prompt_id, sample_index, response, finished (False: cut at
     max_new_tokens without EOS), in the prompts' order. Generated in chunks of
     ``progress_every`` prompts, each with its own seed derived from the configured one, so
     long sampling shows progress."""
     params = job.params
     prompts = job.input("prompts")
-    backend = open_backend(params["backend"], params["model_path"])
+    backend = open_backend(params["backend"], params["model_path"],
+                           params.get("sampling_precision", "float32"))
     texts = (prompts["rendered"].to_list() if "rendered" in prompts.columns else
              [backend.render_prompt(r["text"], r["history"])
               for r in prompts.iter_rows(named=True)])
@@ -78,7 +82,9 @@ def sample(job: ComputeJob, log: Log) -> dict[str, Any]:
         "prompt_id": pl.String, "sample_index": pl.Int32, "response": pl.String,
         "finished": pl.Boolean}))
     elapsed = time.time() - started
+    dtype = getattr(backend, "sample_dtype", None)
     return {"prompts": len(texts), "samples": len(rows), unit: tokens,
+            "sampling_dtype": str(dtype).removeprefix("torch.") if dtype else "backend's",
             "seconds": round(elapsed, 2), f"{unit}_per_second": round(tokens / elapsed, 1)
             if elapsed else 0.0}
 

@@ -191,9 +191,11 @@ def decode(
         positions = positions + len(prefix.ids)
         mask = torch.cat([mask.new_ones(mask.shape[0], len(prefix.ids)), mask], dim=-1)
     extra = {"logits_to_keep": 1} if accepts_logits_to_keep(model) else {}
+    # .float(): a bf16 sampling copy gives bf16 logits, which step by 1/16 near 10; the
+    # penalty and the nucleus are computed in fp32 as transformers' generate does.
     with torch.no_grad():
         logits = model(input_ids=input_ids, attention_mask=mask, position_ids=positions,
-                       cache=cache, use_cache=True, **extra).logits[:, -1]
+                       cache=cache, use_cache=True, **extra).logits[:, -1].float()
         if n > 1:
             cache.batch_repeat_interleave(n)
             logits = logits.repeat_interleave(n, dim=0)
@@ -228,5 +230,6 @@ def decode(
             mask = torch.cat([mask, mask.new_ones(len(active), 1)], dim=-1)
             last = last + 1
             logits = model(input_ids=tokens[:, None], attention_mask=mask,
-                           position_ids=last[:, None], cache=cache, use_cache=True).logits[:, -1]
+                           position_ids=last[:, None], cache=cache, use_cache=True
+                           ).logits[:, -1].float()
     return out[:, :width]

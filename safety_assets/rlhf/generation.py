@@ -82,6 +82,49 @@ class Generation:
 # --------------------------------------------------------------------------- helpers
 
 
+SAMPLING_PRECISIONS = ("float32", "bfloat16", "auto")
+
+
+def native_bf16(device: torch.device | str) -> bool:
+    """Whether ``device`` runs bf16 matrix products natively: a CUDA device that supports
+    them, or a CPU with oneDNN's bf16 kernels (AVX-512 or AMX; AVX2 alone emulates them and
+    is slower than fp32)."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):  # a build without oneDNN
+            return False
+    return False
+
+
+def sampling_dtype(precision: str, device: torch.device | str) -> torch.dtype:
+    """The dtype that ``precision`` (one of :data:`SAMPLING_PRECISIONS`) samples in on
+    ``device``: ``auto`` is bf16 where :func:`native_bf16`, else fp32."""
+    if precision not in SAMPLING_PRECISIONS:
+        raise ValueError(f"unknown sampling precision {precision!r}; choose one of "
+                         f"{', '.join(SAMPLING_PRECISIONS)}")
+    if precision == "auto":
+        return torch.bfloat16 if native_bf16(device) else torch.float32
+    return getattr(torch, precision)
+
+
+def sampling_copy(model: Any, dtype: torch.dtype) -> Any:
+    """``model`` itself when its weights are already ``dtype``, else a copy in ``dtype`` with
+    any LoRA adapters merged, for sampling only: ``model`` is left as it was. Taken per call,
+    so that a model trained between calls is never sampled through a stale copy."""
+    if next(model.parameters()).dtype == dtype:
+        return model
+    import copy
+
+    twin = copy.deepcopy(model)
+    if hasattr(twin, "merge_and_unload"):  # a peft model: one matrix per projection
+        twin = twin.merge_and_unload()
+    return twin.to(dtype).eval()
+
+
 def _device_of(model: torch.nn.Module) -> torch.device:
     try:
         return next(model.parameters()).device
@@ -369,6 +412,12 @@ class HFBackend(GenerationBackend):
     samples for the same seed. ``share_common_prefix`` (the loop): the tokens every prompt of
     a call starts with (a few-shot primer, a system turn) are computed once per call
     (:class:`~safety_assets.rlhf.decoding.SharedPrefix`), not once per prompt.
+    ``precision``: the weights answers are drawn with (:data:`SAMPLING_PRECISIONS`).
+    ``float32`` (the default) samples from the model as it is; ``bfloat16`` from a bf16 copy
+    taken at each call (:func:`sampling_copy`), the logits still handled in fp32; ``auto``:
+    bf16 where the device runs it natively (:func:`native_bf16`). On SmolLM2-135M the bf16
+    copy's next-token distribution is 0.0012 nats from the fp32 model's, per token
+    (``benchmarks/sampling_real.py``). :attr:`sample_dtype` is the dtype it resolves to.
     """
 
     def __init__(
@@ -384,6 +433,7 @@ class HFBackend(GenerationBackend):
         share_prompt_cache: bool = False,
         decoder: str = "loop",
         share_common_prefix: bool = True,
+        precision: str = "float32",
     ) -> None:
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r}; choose one of {', '.join(DECODERS)}")
@@ -411,6 +461,8 @@ class HFBackend(GenerationBackend):
         self.share_prompt_cache = share_prompt_cache
         self.decoder = decoder
         self.share_common_prefix = share_common_prefix and decoder == "loop"
+        self.precision = precision
+        self.sample_dtype = sampling_dtype(precision, self.device)
         self.model.eval()
 
     def generate_with_status(
@@ -434,6 +486,7 @@ class HFBackend(GenerationBackend):
             order.sort(key=lambda i: len(ids[i]))
         pad_id = pad_token_id(self.tokenizer)
         eos = eos_ids_of(self.model, self.tokenizer)
+        sampler = sampling_copy(self.model, self.sample_dtype)
         texts: list[list[str]] = [[] for _ in prompts]
         finished: list[list[bool]] = [[] for _ in prompts]
         token_ids: list[list[list[int]]] = [[] for _ in prompts]
@@ -449,13 +502,13 @@ class HFBackend(GenerationBackend):
                 if shared is not None and common[:len(shared.ids)] == shared.ids:
                     prefix = shared
                 elif len(common) >= MIN_SHARED_PREFIX:
-                    prefix = shared = SharedPrefix.build(self.model, common)
+                    prefix = shared = SharedPrefix.build(sampler, common)
             if prefix is not None:
                 rows = [row[len(prefix.ids):] for row in rows]
             input_ids, attention_mask = pad_batch(rows, pad_id, "left")
             with seeded(None if seed is None else seed + b, self.device):
                 new = sample_ids(
-                    self.model,
+                    sampler,
                     input_ids.to(self.device),
                     attention_mask.to(self.device),
                     n, max_new_tokens, temperature, top_p, pad_id, eos,

@@ -46,6 +46,9 @@ class DistillationConfig(dg.Config):
         "Subtracted from the logit of each token an answer already holds, on both sides. "
         "None: the model profile's, 0 for the tiny model and 1.0 for a real chat model, "
         "whose greedy answers otherwise loop until they are cut."))
+    sampling_precision: str | None = Field(default=None, description=(
+        "float32, bfloat16 or auto (bf16 where the machine runs it natively). None: the "
+        "model profile's, auto for a real chat model and float32 for the tiny one."))
     seed: int = 0
     max_prompts: int | None = Field(default=None, description=(
         "At most this many adversarial train prompts, a seeded random subset (None: all)."))
@@ -70,10 +73,11 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     # The version holds the values used, not the profile's None.
     max_new_tokens = training.profile.max_new_tokens(config.max_new_tokens)
     presence_penalty = training.profile.presence_penalty(config.presence_penalty)
+    precision = training.profile.sampling_precision(config.sampling_precision)
     version = versions.fingerprint(
         code=DISTILLATION_CODE_VERSION,
         config={**config.model_dump(), "max_new_tokens": max_new_tokens,
-                "presence_penalty": presence_penalty},
+                "presence_penalty": presence_penalty, "sampling_precision": precision},
         backend=generation.model_dump(),
         models=[versions.model_identity(warehouse.get(), name)
                 for name in (config.policy, "safety_reward_model")],
@@ -101,12 +105,13 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
         "text": [r["text"] for r in rows] * 2, "history": [r["history"] for r in rows] * 2,
         "rendered": preprompted + plain}, schema={"id": pl.String, "text": pl.String,
                                                   "history": pl.String, "rendered": pl.String})
-    answers = compute.run(context, "sample", params={
+    sampling = compute.run(context, "sample", params={
         "model_path": str(policy_path), "backend": generation.model_dump(), "k": 1,
         "max_new_tokens": max_new_tokens, "temperature": config.temperature,
-        "top_p": 1.0, "presence_penalty": presence_penalty, "seed": config.seed,
-        "progress_every": 64},
-        inputs={"prompts": both}).output("samples")
+        "top_p": 1.0, "presence_penalty": presence_penalty, "sampling_precision": precision,
+        "seed": config.seed, "progress_every": 64},
+        inputs={"prompts": both})
+    answers = sampling.output("samples")
     # The RM judges both answers as answers to the prompt *without* the preprompt.
     scores = compute.run(context, "score", params={"scorers": {
         "safety": str(model_store.path_of("safety_reward_model"))}},
@@ -146,6 +151,8 @@ def context_distillation_dataset(context: dg.AssetExecutionContext, config: Dist
     return dg.MaterializeResult(metadata={
         "prompts": frame.height, "kept": int(frame["kept"].sum()),
         "max_new_tokens": max_new_tokens, "presence_penalty": presence_penalty,
+        "sampling_precision": precision,
+        "sampling_dtype": sampling.report().get("sampling_dtype", "float32"),
         "truncated_share_with_preprompt": round(truncated_share(with_done), 4),
         "truncated_share_without_preprompt": round(truncated_share(without_done), 4),
         "fraction_kept_by_category": markdown_table(kept),

@@ -45,6 +45,10 @@ class SamplingConfig(dg.Config):
         "Subtracted from the logit of each token an answer already holds (OpenAI's and "
         "vLLM's presence_penalty; 0: none). None: the model profile's, 0 for the tiny model "
         "and 1.0 for a real chat model, whose cut answers are loops."))
+    sampling_precision: str | None = Field(default=None, description=(
+        "float32, bfloat16 (a bf16 copy of the policy, logits kept fp32) or auto (bf16 where "
+        "the machine runs it natively). None: the model profile's, auto for a real chat "
+        "model and float32 for the tiny one."))
     seed: int = 0
     split: str = Field(default=TRAIN, description="Prompts of this split only.")
     progress_every: int = Field(default=64, description="Prompts per generate call; "
@@ -93,7 +97,9 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
     # The version holds the values used, not the profile's None.
     settings = {**config.model_dump(),
                 "max_new_tokens": training.profile.max_new_tokens(config.max_new_tokens),
-                "presence_penalty": training.profile.presence_penalty(config.presence_penalty)}
+                "presence_penalty": training.profile.presence_penalty(config.presence_penalty),
+                "sampling_precision": training.profile.sampling_precision(
+                    config.sampling_precision)}
     version = versions.fingerprint(
         code=SAMPLING_CODE_VERSION, config=settings,
         policy=versions.model_identity(store, config.policy),
@@ -114,7 +120,8 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
         job = compute.run(context, "sample", params={
             "model_path": str(model_path), "backend": generation.model_dump(),
             **{key: settings[key] for key in ("k", "max_new_tokens", "temperature", "top_p",
-                                              "presence_penalty", "seed", "progress_every")}},
+                                              "presence_penalty", "sampling_precision", "seed",
+                                              "progress_every")}},
             inputs={"prompts": prompts.select("id", "text", "history")})
         samples, report = job.output("samples"), job.report()
     frame = samples.with_columns(
@@ -138,7 +145,9 @@ def sampled_responses(context: dg.AssetExecutionContext, config: SamplingConfig,
         "prompts": prompts.height, "samples": frame.height, "k": config.k,
         "policy": config.policy, "backend": generation.backend, "empty_samples": empty,
         "max_new_tokens": settings["max_new_tokens"],
-        "presence_penalty": settings["presence_penalty"], "truncated_samples": truncated,
+        "presence_penalty": settings["presence_penalty"],
+        "sampling_precision": settings["sampling_precision"],
+        "sampling_dtype": report.get("sampling_dtype", "float32"), "truncated_samples": truncated,
         "truncated_share": round(truncated / frame.height, 4) if frame.height else 0.0,
         **{key: value for key, value in report.items() if key.endswith("_per_second")},
         "examples": markdown_table(frame.select("prompt_id", "sample_index", "response"), 8),
