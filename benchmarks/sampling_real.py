@@ -8,8 +8,15 @@ batch; a static KV cache; when ``llama_cpp`` is importable, llama.cpp on the Q4_
 itself (one sequence at a time, quantized weights: a reference point, not the same model);
 and the project's own sampling loop (``HFBackend(decoder="loop")``,
 :mod:`safety_assets.rlhf.decoding`) on the same batches: exact top-p from a partial top-k,
-finished rows leaving the batch, one prompt pass for K samples. Routes 1-5 are
-``generate``; "vs 1" is each route over route 1, measured in the same run.
+finished rows leaving the batch, one prompt pass for K samples; routes 11-12 run the loop on
+a bf16 copy of the model (``HFBackend(precision="bfloat16")``), fast where the CPU has
+AVX-512 or AMX bf16 kernels. Routes 1-5 are ``generate``; "vs 1" is each route over route 1,
+measured in the same run.
+
+After the table, what a lower-precision copy changes: its per-token KL divergence from the
+fp32 model's next-token distribution, on the fp32 loop's own samples (bf16, and torch's
+per-tensor int8 ``quantize_dynamic`` for comparison), with a 95% bootstrap interval over
+answers.
 
     python benchmarks/sampling_real.py                     # 2 threads, 64 new tokens
     python benchmarks/sampling_real.py --max-new-tokens 32 --threads 4
@@ -45,8 +52,10 @@ from safety_assets.rlhf.generation import (  # noqa: E402
     Generation,
     HFBackend,
     eos_ids_of,
+    native_bf16,
     pad_batch,
     pad_token_id,
+    sampling_copy,
     split_finished,
 )
 
@@ -123,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                                                    / "safety-assets-smollm2"))
     parser.add_argument("--llama-cpp-sequences", type=int, default=8,
                         help="llama.cpp runs one sequence at a time: measure this many")
-    parser.add_argument("--skip", default="", help="comma-separated route numbers to skip")
+    parser.add_argument("--skip", default="", help="comma-separated route numbers to skip "
+                                                   "(kl: the precision table)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each route this many times and keep its fastest run (on a "
                              "shared machine the load changes between runs)")
@@ -140,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
                        decoder="generate")
     loop = HFBackend((model, tokenizer), batch_size=args.batch, decoder="loop")
     loop_big = HFBackend((model, tokenizer), batch_size=2 * args.batch, decoder="loop")
+    loop_bf16 = HFBackend((model, tokenizer), batch_size=args.batch, precision="bfloat16")
+    loop_bf16_big = HFBackend((model, tokenizer), batch_size=2 * args.batch,
+                              precision="bfloat16")
     render = plain.render_prompt
     distinct = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(args.batch)]
     bigger = [render(QUESTIONS[i % len(QUESTIONS)]) for i in range(2 * args.batch)]
@@ -171,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
          lambda: _tokens(loop_big.generate_with_status(bigger, n=1, **settings))),
         (f"10 loop, {len(bigger_groups)} prompts x {args.k} in one batch",
          lambda: _tokens(loop_big.generate_with_status(bigger_groups, n=args.k, **settings))),
+        (f"11 loop in bf16, {args.batch} prompts x 1",
+         lambda: _tokens(loop_bf16.generate_with_status(distinct, n=1, **settings))),
+        (f"12 loop in bf16, {len(bigger_groups)} prompts x {args.k} in one batch",
+         lambda: _tokens(loop_bf16_big.generate_with_status(bigger_groups, n=args.k,
+                                                            **settings))),
     ]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     prompt_tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"])
@@ -179,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
           f"parameters) on CPU, {torch.get_num_threads()} threads; up to {args.max_new_tokens} "
           f"new tokens, T={args.temperature}, top-p={args.top_p}; prompts ~{prompt_tokens:.0f} "
           f"tokens (chat template); import/reuse of the folder {import_s:.1f}s; load average "
-          f"{os.getloadavg()[0]:.1f}")
+          f"{os.getloadavg()[0]:.1f}; bf16 kernels native: {native_bf16('cpu')}")
     # Rows are printed as each route finishes (a full run takes minutes on two cores). "cpu s"
     # is this process's CPU time (all threads): less sensitive than wall time to other jobs.
     widths = [max(len(name) for name, _ in routes), 5, 7, 7, 7, 9, 6]
@@ -209,7 +227,61 @@ def main(argv: list[str] | None = None) -> int:
         baseline = baseline or rate
         print(line.format(name, sequences, tokens, f"{seconds:.1f}", f"{cpu:.1f}", f"{rate:.1f}",
                           f"{rate / baseline:.2f}x", f"{truncated:.0%} truncated"), flush=True)
+    if "kl" not in skip:
+        _precision_table(model, tokenizer, loop, groups, settings, args)
     return 0
+
+
+def _answer_kls(model: Any, other: Any, tokenizer: Any, prompts: list[str],
+                answers: list[list[list[int]]]) -> list[torch.Tensor]:
+    """Per answer, the KL of ``other``'s next-token distribution from ``model``'s at each of
+    its tokens (the answer's own tokens as context)."""
+    kls = []
+    with torch.no_grad():
+        for prompt, group in zip(prompts, answers, strict=True):
+            context = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+            for answer in group:
+                ids = torch.tensor([context + list(answer)])
+                span = slice(len(context) - 1, ids.shape[1] - 1)
+                exact = torch.log_softmax(model(input_ids=ids).logits[0, span].float(), -1)
+                near = torch.log_softmax(other(input_ids=ids).logits[0, span].float(), -1)
+                kls.append((exact.exp() * (exact - near)).sum(-1))
+    return kls
+
+
+def _precision_table(model: Any, tokenizer: Any, loop: HFBackend, prompts: list[str],
+                     settings: dict[str, Any], args: Any) -> None:
+    import copy
+    import random
+    import warnings
+
+    quantized: Any = None
+    with warnings.catch_warnings():  # torch.ao's eager quantization is deprecated
+        warnings.simplefilter("ignore")
+        try:
+            quantized = torch.ao.quantization.quantize_dynamic(
+                copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8)
+        except (AttributeError, RuntimeError) as error:
+            print(f"int8: {error!r}")
+    samples = loop.generate_with_status(prompts, n=args.k, **settings)
+    copies = {"bf16": sampling_copy(model, torch.bfloat16)}
+    if quantized is not None:
+        copies["int8 (quantize_dynamic, per tensor)"] = quantized
+    print(f"\nKL(fp32 || copy) per answer token, on the fp32 loop's {args.k} samples of "
+          f"{len(prompts)} prompts (seed {settings['seed']}); 95% bootstrap interval over "
+          f"answers (1,000 resamples, seed 0)")
+    print("copy | answers | tokens | mean KL (nats/token) | 95% interval | p95 token")
+    for name, other in copies.items():
+        per_answer = [k for k in _answer_kls(model, other, tokenizer, prompts,
+                                             samples.token_ids) if k.numel()]
+        tokens = torch.cat(per_answer)
+        rng = random.Random(0)
+        means = sorted(
+            float(torch.cat([per_answer[rng.randrange(len(per_answer))]
+                             for _ in per_answer]).mean()) for _ in range(1000))
+        print(f"{name} | {len(per_answer)} | {tokens.numel()} | {float(tokens.mean()):.4f} | "
+              f"[{means[24]:.4f}, {means[974]:.4f}] | {float(tokens.quantile(0.95)):.4f}",
+              flush=True)
 
 
 if __name__ == "__main__":
