@@ -100,13 +100,19 @@ def native_bf16(device: torch.device | str) -> bool:
     return False
 
 
-def sampling_dtype(precision: str, device: torch.device | str) -> torch.dtype:
-    """The dtype that ``precision`` (one of :data:`SAMPLING_PRECISIONS`) samples in on
-    ``device``: ``auto`` is bf16 where :func:`native_bf16`, else fp32."""
+def checked_sampling_precision(precision: str) -> str:
+    """``precision`` when it is one of :data:`SAMPLING_PRECISIONS`; else a ValueError that
+    lists them."""
     if precision not in SAMPLING_PRECISIONS:
         raise ValueError(f"unknown sampling precision {precision!r}; choose one of "
                          f"{', '.join(SAMPLING_PRECISIONS)}")
-    if precision == "auto":
+    return precision
+
+
+def sampling_dtype(precision: str, device: torch.device | str) -> torch.dtype:
+    """The dtype that ``precision`` (one of :data:`SAMPLING_PRECISIONS`) samples in on
+    ``device``: ``auto`` is bf16 where :func:`native_bf16`, else fp32."""
+    if checked_sampling_precision(precision) == "auto":
         return torch.bfloat16 if native_bf16(device) else torch.float32
     return getattr(torch, precision)
 
@@ -461,7 +467,6 @@ class HFBackend(GenerationBackend):
         self.share_prompt_cache = share_prompt_cache
         self.decoder = decoder
         self.share_common_prefix = share_common_prefix and decoder == "loop"
-        self.precision = precision
         self.sample_dtype = sampling_dtype(precision, self.device)
         self.model.eval()
 
